@@ -1,0 +1,1 @@
+"""mnist-edge runtime: classify handwritten digits with a TFLite model, without TensorFlow."""

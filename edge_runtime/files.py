@@ -1,0 +1,36 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(destination):
+    """Yield a temporary path beside `destination`; rename it over `destination` on success.
+
+    The temporary keeps the destination's suffix because some writers (Keras) insist on it.
+    On any exception the temporary is removed and `destination` is left untouched.
+    """
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{destination.stem}.", suffix=f".tmp{destination.suffix}", dir=destination.parent)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, destination)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def write_bytes_atomic(destination, data):
+    with atomic_path(destination) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_text_atomic(destination, text):
+    with atomic_path(destination) as temporary:
+        temporary.write_text(text, encoding="utf-8")

@@ -1,0 +1,115 @@
+"""A loaded digit classifier: one interpreter, built once, with precomputed input quantization."""
+
+import numpy as np
+
+from edge_runtime import sidecar as sidecar_io
+from edge_runtime.errors import ModelError
+from edge_runtime.interpreter import make_interpreter
+
+IMAGE_SIZE = 28
+
+
+def quantize_lookup_table(pixel_scale, dtype, quantization):
+    """Map every uint8 pixel to the model's input value once, so a frame costs one np.take.
+
+    For a float model that is pixel * pixel_scale. For an integer model it is
+    round(pixel * pixel_scale / scale) + zero_point, clipped to the dtype's range.
+    """
+    values = np.arange(256, dtype=np.float64) * pixel_scale
+    if np.issubdtype(dtype, np.floating):
+        return values.astype(dtype)
+    scale, zero_point = quantization
+    if scale == 0:
+        raise ValueError(f"integer input tensor has no quantization scale ({quantization})")
+    info = np.iinfo(dtype)
+    quantized = np.round(values / scale) + zero_point
+    return np.clip(quantized, info.min, info.max).astype(dtype)
+
+
+def dequantize(values, dtype, quantization):
+    """Integer tensor -> float32 copy, widened to int64 before subtracting the zero-point."""
+    if np.issubdtype(dtype, np.floating):
+        return np.array(values, dtype=np.float32)
+    scale, zero_point = quantization
+    return (scale * (values.astype(np.int64) - zero_point)).astype(np.float32)
+
+
+def input_writer(lookup, buffer):
+    """Fastest way to write uint8 pixels into the input buffer with the same result as the table.
+
+    An int8 model trained on pixel/255 usually has scale 1/255 and zero-point -128, so its table
+    is pixel - 128, which is one XOR of the sign bit; a uint8 model with scale 1/255 takes the
+    pixels as they are. Anything else pays for the general table lookup (np.take).
+    """
+    identity = np.arange(256, dtype=np.uint8)
+    if lookup.dtype.itemsize == 1 and np.issubdtype(lookup.dtype, np.integer):
+        as_bytes, target = lookup.view(np.uint8), buffer.view(np.uint8)
+        if np.array_equal(as_bytes, identity ^ 0x80):
+            return lambda pixels: np.bitwise_xor(pixels.reshape(target.shape), 0x80, out=target)
+        if np.array_equal(as_bytes, identity):
+            return lambda pixels: np.copyto(target, pixels.reshape(target.shape))
+    return lambda pixels: np.take(lookup, pixels.reshape(buffer.shape), out=buffer)
+
+
+def output_table(dtype, quantization):
+    """For 8-bit outputs, every possible raw value dequantized once (indexed by its byte)."""
+    if np.dtype(dtype).itemsize != 1 or np.issubdtype(dtype, np.floating):
+        return None
+    raw = np.arange(256, dtype=np.uint8).view(dtype)
+    return dequantize(raw, dtype, quantization)
+
+
+def check_digit_model(path, input_detail, output_detail):
+    """Refuse models that are not 28x28x1 -> 10 classifiers, naming what was found."""
+    input_shape = tuple(int(n) for n in input_detail["shape"])
+    output_shape = tuple(int(n) for n in output_detail["shape"])
+    if input_shape[1:] not in ((IMAGE_SIZE, IMAGE_SIZE, 1), (IMAGE_SIZE, IMAGE_SIZE)):
+        raise ModelError(f"{path}: model input shape {list(input_shape)} is not a 28x28 grayscale image")
+    if input_shape[0] != 1 or output_shape[-1] < 2:
+        raise ModelError(f"{path}: model output shape {list(output_shape)} is not one row of class scores")
+
+
+class DigitModel:
+    """Classify 28x28 uint8 digit images (white ink on black, like MNIST)."""
+
+    def __init__(self, model_path, backend="auto", num_threads=1):
+        self.path = str(model_path)
+        self.backend, self.interpreter = make_interpreter(model_path, backend, num_threads)
+        self.sidecar = sidecar_io.read_sidecar(model_path)
+        self.labels = sidecar_io.labels_from(self.sidecar)
+        input_detail = self.interpreter.get_input_details()[0]
+        output_detail = self.interpreter.get_output_details()[0]
+        check_digit_model(self.path, input_detail, output_detail)
+        self.input_dtype = np.dtype(input_detail["dtype"])
+        self._input_index = input_detail["index"]
+        self._input_shape = tuple(input_detail["shape"])
+        self._output_index = output_detail["index"]
+        self._output_dtype = np.dtype(output_detail["dtype"])
+        self._output_quantization = output_detail["quantization"]
+        self._lookup = quantize_lookup_table(
+            sidecar_io.pixel_scale_from(self.sidecar), self.input_dtype, input_detail["quantization"])
+        self._input_buffer = np.empty(self._input_shape, dtype=self.input_dtype)
+        self._write_input = input_writer(self._lookup, self._input_buffer)
+        self._output_table = output_table(self._output_dtype, self._output_quantization)
+
+    @property
+    def is_quantized(self):
+        return not np.issubdtype(self.input_dtype, np.floating)
+
+    def scores(self, image):
+        """Class probabilities (float32 copy) for one 28x28 uint8 image."""
+        pixels = np.asarray(image)
+        if pixels.shape[-2:] != (IMAGE_SIZE, IMAGE_SIZE) or pixels.dtype != np.uint8:
+            raise ValueError(f"expected a 28x28 uint8 image, got {pixels.dtype} {pixels.shape}")
+        self._write_input(pixels)
+        self.interpreter.set_tensor(self._input_index, self._input_buffer)
+        self.interpreter.invoke()
+        raw = self.interpreter.get_tensor(self._output_index)[0]
+        if self._output_table is not None:
+            return self._output_table.take(raw.view(np.uint8))  # take returns a new array
+        return dequantize(raw, self._output_dtype, self._output_quantization)
+
+    def predict(self, images):
+        """Top-1 class index and scores for a stack of 28x28 uint8 images."""
+        all_scores = np.stack([self.scores(image) for image in images])
+        return all_scores.argmax(axis=1), all_scores

@@ -1,0 +1,1 @@
+"""mnist-edge export: Keras -> TFLite conversion, sidecars, and the accuracy comparison."""

@@ -1,0 +1,111 @@
+"""Run Keras and every TFLite variant over the test set and measure what conversion cost."""
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from edge_runtime.model import DigitModel
+from export.exporter import model_filename
+from export.convert import VARIANTS
+from train.training import scale_images
+
+NUM_CLASSES = 10
+MAX_LISTED_DISAGREEMENTS = 50
+
+
+def confusion_matrix(labels, predictions):
+    """Rows are true labels, columns predictions."""
+    matrix = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    np.add.at(matrix, (labels, predictions), 1)
+    return matrix
+
+
+def per_class_accuracy(matrix):
+    return (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).round(6).tolist()
+
+
+def accuracy_record(labels, predictions):
+    matrix = confusion_matrix(labels, predictions)
+    return {
+        "accuracy": float(np.mean(predictions == labels)),
+        "per_class_accuracy": per_class_accuracy(matrix),
+        "confusion_matrix": matrix.tolist(),
+    }
+
+
+def run_keras(keras_model, images):
+    """Keras predictions and probabilities for uint8 images."""
+    probabilities = keras_model.predict(scale_images(images), batch_size=500, verbose=0)
+    return probabilities.argmax(axis=1), probabilities
+
+
+def run_tflite(model_path, images, progress=None):
+    """Predictions, scores and per-image latencies (quantize + invoke + dequantize) on one thread."""
+    digit_model = DigitModel(model_path, num_threads=1)
+    predictions = np.empty(len(images), dtype=np.int64)
+    scores = np.empty((len(images), NUM_CLASSES), dtype=np.float32)
+    latencies = np.empty(len(images), dtype=np.float64)
+    for index in progress(range(len(images))) if progress else range(len(images)):
+        started = time.perf_counter_ns()
+        scores[index] = digit_model.scores(images[index])
+        latencies[index] = time.perf_counter_ns() - started
+        predictions[index] = scores[index].argmax()
+    return predictions, scores, latencies / 1000.0, digit_model.backend
+
+
+def tflite_record(model_path, labels, keras_predictions, run):
+    """The report entry for one TFLite model from its run_tflite() result."""
+    predictions, _, latencies_us, backend = run
+    return {
+        **accuracy_record(labels, predictions),
+        "agreement_with_keras": float(np.mean(predictions == keras_predictions)),
+        "bytes": Path(model_path).stat().st_size,
+        "latency_us_p50": round(float(np.median(latencies_us)), 2),
+        "latency_us_p99": round(float(np.percentile(latencies_us, 99)), 2),
+        "backend": backend,
+        "threads": 1,
+    }
+
+
+def disagreements(labels, first, second, first_name="float32", second_name="int8"):
+    """The test images where two models' top-1 predictions differ."""
+    (first_predictions, first_scores), (second_predictions, second_scores) = first, second
+    indices = np.flatnonzero(first_predictions != second_predictions)
+    return [
+        {"index": int(i), "label": int(labels[i]),
+         first_name: int(first_predictions[i]), f"{first_name}_score": round(float(first_scores[i].max()), 4),
+         second_name: int(second_predictions[i]), f"{second_name}_score": round(float(second_scores[i].max()), 4)}
+        for i in indices
+    ]
+
+
+def compare(keras_model, keras_path, model_dir, data, progress_factory=None, variants=VARIANTS):
+    """The full comparison as a report dict (schema in README: "Reading the report")."""
+    labels = data.y_test.astype(np.int64)
+    keras_predictions, _ = run_keras(keras_model, data.x_test)
+    models = {"keras": {**accuracy_record(labels, keras_predictions), "bytes": Path(keras_path).stat().st_size}}
+    runs = {}
+    for variant in variants:
+        path = Path(model_dir) / model_filename(variant)
+        if not path.is_file():
+            continue
+        progress = progress_factory(variant) if progress_factory else None
+        runs[variant] = run_tflite(path, data.x_test, progress)
+        models[variant] = tflite_record(path, labels, keras_predictions, runs[variant])
+    report = {"test_samples": int(len(labels)), "models": models}
+    if "float32" in runs and "int8" in runs:
+        pairs = [runs[name][:2] for name in ("float32", "int8")]
+        found = disagreements(labels, *pairs)
+        report["float32_int8_disagreements"] = {"count": len(found), "images": found[:MAX_LISTED_DISAGREEMENTS]}
+    return report
+
+
+def apply_gate(report, budget_points):
+    """Deployment gate: int8 may fall at most `budget_points` percentage points below Keras."""
+    models = report["models"]
+    drop = 100.0 * (models["keras"]["accuracy"] - models["int8"]["accuracy"]) if "int8" in models else None
+    passed = drop is not None and drop <= budget_points
+    report["gate"] = {"int8_drop_points": None if drop is None else round(drop, 4),
+                      "budget_points": budget_points, "passed": passed}
+    return passed

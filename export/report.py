@@ -1,0 +1,85 @@
+"""report.json and report.md from a comparison dict; drawing lives in report_plot.py."""
+
+import json
+
+from edge_runtime.files import write_text_atomic
+
+ORDER = ("keras", "float32", "float16", "dynamic_range", "int8")
+
+
+def ordered_models(report):
+    return [(name, report["models"][name]) for name in ORDER if name in report["models"]]
+
+
+def summary_rows(report):
+    """One row per model: name, accuracy %, agreement %, size KiB, p50 latency µs."""
+    rows = []
+    for name, record in ordered_models(report):
+        agreement = record.get("agreement_with_keras")
+        latency = record.get("latency_us_p50")
+        rows.append((
+            name,
+            f"{100 * record['accuracy']:.2f}",
+            "-" if agreement is None else f"{100 * agreement:.2f}",
+            f"{record['bytes'] / 1024:.1f}",
+            "-" if latency is None else f"{latency:.1f}",
+        ))
+    return rows
+
+
+SUMMARY_HEADER = ("model", "accuracy %", "agrees with Keras %", "size KiB", "latency µs (p50, 1 thread)")
+
+
+def format_table(rows, header=SUMMARY_HEADER):
+    """A plain-text table for the terminal."""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def per_class_section(report):
+    names = [name for name, _ in ordered_models(report)]
+    rows = [[digit] + [f"{100 * report['models'][name]['per_class_accuracy'][digit]:.2f}" for name in names]
+            for digit in range(10)]
+    return markdown_table(["digit"] + names, rows)
+
+
+def disagreement_section(report):
+    found = report.get("float32_int8_disagreements")
+    if not found:
+        return "No float32/int8 comparison (one of the two models is missing)."
+    rows = [(item["index"], item["label"], f"{item['float32']} ({item['float32_score']:.2f})",
+             f"{item['int8']} ({item['int8_score']:.2f})") for item in found["images"]]
+    listed = f" (first {len(rows)} listed)" if len(rows) < found["count"] else ""
+    return (f"{found['count']} test images{listed}.\n\n"
+            + markdown_table(["test index", "true label", "float32 (score)", "int8 (score)"], rows))
+
+
+def render_markdown(report):
+    gate = report.get("gate", {})
+    verdict = "passed" if gate.get("passed") else "FAILED"
+    return "\n\n".join([
+        "# mnist-edge comparison report",
+        f"Test images: {report['test_samples']}. Latency is quantize + invoke + dequantize per image, "
+        "median over the test set, one thread.",
+        markdown_table(SUMMARY_HEADER, summary_rows(report)),
+        f"Deployment gate: int8 is {gate.get('int8_drop_points')} points below Keras "
+        f"(budget {gate.get('budget_points')}): **{verdict}**.",
+        "## Per-class accuracy (%)",
+        per_class_section(report),
+        "## Where float32 and int8 disagree",
+        disagreement_section(report),
+    ]) + "\n"
+
+
+def write_reports(report, out_dir):
+    """report.json and report.md, each written atomically."""
+    write_text_atomic(out_dir / "report.json", json.dumps(report, indent=2) + "\n")
+    write_text_atomic(out_dir / "report.md", render_markdown(report))

@@ -1,0 +1,52 @@
+"""The comparison PNG: confusion matrices and accuracy against file size."""
+
+import numpy as np
+
+from edge_runtime.files import atomic_path
+from export.report import ordered_models
+
+
+def draw_confusion(axes, name, record):
+    """Log-scaled counts so the few errors show next to the large diagonal."""
+    matrix = np.asarray(record["confusion_matrix"])
+    axes.imshow(np.log1p(matrix), cmap="Blues")
+    axes.set_title(f"{name}: {100 * record['accuracy']:.2f}%")
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_xticks(range(10))
+    axes.set_yticks(range(10))
+    for (row, column), count in np.ndenumerate(matrix):
+        if count and row != column:
+            axes.text(column, row, str(count), ha="center", va="center", fontsize=6, color="darkred")
+
+
+def draw_accuracy_vs_size(axes, models):
+    for name, record in models:
+        axes.scatter(record["bytes"] / 1024, 100 * record["accuracy"], s=40)
+        axes.annotate(name, (record["bytes"] / 1024, 100 * record["accuracy"]), fontsize=8,
+                      xytext=(4, 4), textcoords="offset points")
+    axes.set_xscale("log")
+    axes.set_xlabel("file size (KiB, log scale)")
+    axes.set_ylabel("test accuracy (%)")
+    axes.set_title("accuracy vs size")
+    axes.grid(alpha=0.3)
+
+
+def plot_report(report, destination):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    models = ordered_models(report)
+    figure, axes = pyplot.subplots(2, 3, figsize=(15, 9))
+    panels = axes.ravel()
+    for panel, (name, record) in zip(panels[:5], models):
+        draw_confusion(panel, name, record)
+    for panel in panels[len(models):5]:
+        panel.axis("off")
+    draw_accuracy_vs_size(panels[5], models)
+    figure.tight_layout()
+    with atomic_path(destination) as temporary:
+        figure.savefig(temporary, format="png", dpi=90)
+    pyplot.close(figure)

@@ -1,0 +1,1 @@
+"""mnist-edge training: MNIST loading, the CNN definition and a resumable training loop."""

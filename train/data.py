@@ -1,0 +1,143 @@
+"""Find, load and validate MNIST from an .npz, a folder of IDX files, or the Keras download."""
+
+import dataclasses
+import hashlib
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from edge_runtime.errors import UserInputError
+from train import idx
+
+IMAGE_SHAPE = (28, 28)
+NUM_CLASSES = 10
+KERAS_KEYS = ("x_train", "y_train", "x_test", "y_test")
+# The keys the original project's script wrote with np.savez.
+ORIGINAL_KEYS = ("train_img", "train_label", "test_img", "test_label")
+IDX_NAMES = {
+    "x_train": ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),
+    "y_train": ("train-labels-idx1-ubyte", "train-labels.idx1-ubyte"),
+    "x_test": ("t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"),
+    "y_test": ("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
+}
+DEFAULT_LOCAL_PATH = Path("dataset") / "mnist.npz"
+KERAS_CACHE_PATH = Path.home() / ".keras" / "datasets" / "mnist.npz"
+
+
+@dataclasses.dataclass(frozen=True)
+class Mnist:
+    """MNIST as uint8 arrays, plus where it came from."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    def fingerprint(self):
+        """A short hash of the labels and shapes: enough to notice a different data set."""
+        digest = hashlib.sha256()
+        for array in (self.y_train, self.y_test):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(repr((self.x_train.shape, self.x_test.shape)).encode())
+        return digest.hexdigest()[:16]
+
+
+def validate_split(images, labels, name, source):
+    """Check one split's shapes, dtypes and label range; return (images, labels) as uint8."""
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        raise UserInputError(f"{source}: {name} images have shape {images.shape}, expected (N, 28, 28)")
+    if images.dtype != np.uint8:
+        raise UserInputError(f"{source}: {name} images have dtype {images.dtype}, expected uint8")
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise UserInputError(
+            f"{source}: {name} has {len(images)} images but labels of shape {labels.shape}")
+    if len(images) == 0:
+        raise UserInputError(f"{source}: {name} split is empty")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise UserInputError(f"{source}: {name} labels have dtype {labels.dtype}, expected integers")
+    if labels.min() < 0 or labels.max() >= NUM_CLASSES:
+        raise UserInputError(
+            f"{source}: {name} labels range {labels.min()}..{labels.max()}, expected 0..9")
+    return images, labels.astype(np.uint8)
+
+
+def make_mnist(arrays, source):
+    """Validate a dict with the four Keras keys and build an Mnist."""
+    x_train, y_train = validate_split(arrays["x_train"], arrays["y_train"], "train", source)
+    x_test, y_test = validate_split(arrays["x_test"], arrays["y_test"], "test", source)
+    return Mnist(x_train, y_train, x_test, y_test, str(source))
+
+
+def load_npz(path):
+    """Load an .npz with Keras keys or the original project's keys. Never unpickles."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            keys = set(archive.files)
+            for names in (KERAS_KEYS, ORIGINAL_KEYS):
+                if set(names) <= keys:
+                    return make_mnist(dict(zip(KERAS_KEYS, (archive[n] for n in names))), path)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise UserInputError(f"{path}: not a readable .npz archive ({error})") from None
+    raise UserInputError(
+        f"{path}: missing MNIST arrays; expected keys {', '.join(KERAS_KEYS)} "
+        f"(or {', '.join(ORIGINAL_KEYS)}), found {', '.join(sorted(keys)) or 'none'}")
+
+
+def find_idx_file(folder, stem_options):
+    """The first of the standard IDX file names (raw or .gz) present in `folder`."""
+    for stem in stem_options:
+        for name in (stem, stem + ".gz"):
+            if (folder / name).is_file():
+                return folder / name
+    raise UserInputError(f"{folder}: no {stem_options[0]}[.gz] file in this MNIST folder")
+
+
+def load_idx_folder(folder):
+    """Load the four standard IDX files from a folder."""
+    folder = Path(folder)
+    arrays = {}
+    for key, stems in IDX_NAMES.items():
+        path = find_idx_file(folder, stems)
+        arrays[key] = idx.read_idx_images(path) if key.startswith("x") else idx.read_idx_labels(path)
+    return make_mnist(arrays, folder)
+
+
+def load_path(path):
+    """Load MNIST from an .npz file or a folder of IDX files."""
+    path = Path(path)
+    if path.is_dir():
+        return load_idx_folder(path)
+    if not path.is_file():
+        raise UserInputError(f"{path}: no such file or folder")
+    return load_npz(path)
+
+
+def download_with_keras():
+    """Keras' own download into ~/.keras/datasets (needs the internet the first time)."""
+    import keras  # imported here: only this fallback needs it
+
+    try:
+        keras.datasets.mnist.load_data()
+    except Exception as error:  # any network or HTTP failure: the message below says what to do
+        raise UserInputError(
+            f"MNIST not found and the download failed ({type(error).__name__}: {error}); "
+            f"put mnist.npz at {DEFAULT_LOCAL_PATH}, set MNIST_NPZ, or pass --data PATH") from None
+    return load_npz(KERAS_CACHE_PATH)
+
+
+def resolve_and_load(data_path=None, allow_download=True):
+    """Resolution order: --data, then $MNIST_NPZ, then dataset/mnist.npz, then the Keras cache/download."""
+    if data_path:
+        return load_path(data_path)
+    if os.environ.get("MNIST_NPZ"):
+        return load_path(os.environ["MNIST_NPZ"])
+    for candidate in (DEFAULT_LOCAL_PATH, KERAS_CACHE_PATH):
+        if candidate.exists():
+            return load_path(candidate)
+    if not allow_download:
+        raise UserInputError(
+            f"MNIST not found; put mnist.npz at {DEFAULT_LOCAL_PATH}, set MNIST_NPZ, or pass --data PATH")
+    return download_with_keras()

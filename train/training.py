@@ -1,0 +1,143 @@
+"""A seeded, resumable training loop that writes every artifact atomically."""
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from edge_runtime.errors import UserInputError
+from edge_runtime.files import atomic_path, write_text_atomic
+
+CHECKPOINT_NAME = "checkpoint.keras"
+STATE_NAME = "train_state.json"
+MODEL_NAME = "model.keras"
+HISTORY_NAME = "history.json"
+CURVES_NAME = "training_curves.png"
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything that decides the trained weights. Checkpoints record it to refuse mismatches."""
+
+    arch: str = "seed"
+    epochs: int = 5
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    validation_size: int = 5000
+    train_subset: int = 0  # 0 = all training images; a subset makes quick experiments and tests
+    seed: int = 0
+
+    def identity(self):
+        """The fields that must match for a checkpoint to be resumed (epochs may grow)."""
+        fields = dataclasses.asdict(self)
+        fields.pop("epochs")
+        return fields
+
+
+def scale_images(images):
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [0, 1], exactly as the sidecar records."""
+    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def split_train_validation(data, config):
+    """Hold out a seeded validation slice of the training set; the test set is never touched."""
+    order = np.random.default_rng(config.seed).permutation(len(data.x_train))
+    if config.train_subset:
+        order = order[: config.train_subset + config.validation_size]
+    if config.validation_size >= len(order):
+        raise UserInputError(
+            f"validation size {config.validation_size} leaves no training images out of {len(order)}")
+    validation, train = order[: config.validation_size], order[config.validation_size:]
+    return (data.x_train[train], data.y_train[train]), (data.x_train[validation], data.y_train[validation])
+
+
+def make_deterministic(seed):
+    """Same seed, same weights: seeds Python/NumPy/TF and asks TF for deterministic kernels."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def load_state(out_dir, config, data_fingerprint):
+    """Return (model, history) to resume from, or (None, []) for a fresh start."""
+    state_path, checkpoint_path = out_dir / STATE_NAME, out_dir / CHECKPOINT_NAME
+    if not (state_path.is_file() and checkpoint_path.is_file()):
+        return None, []
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    if state.get("config") != config.identity() or state.get("data") != data_fingerprint:
+        raise UserInputError(
+            f"{out_dir}: holds training from different settings or data; "
+            "use another --out or pass --restart to start over")
+    import keras
+
+    model = keras.models.load_model(checkpoint_path, safe_mode=True)
+    return model, state["history"]
+
+
+def save_checkpoint(out_dir, model, config, data_fingerprint, history):
+    """Checkpoint first, state second: the state never points at a checkpoint that is not there."""
+    with atomic_path(out_dir / CHECKPOINT_NAME) as temporary:
+        model.save(temporary)
+    state = {"config": config.identity(), "data": data_fingerprint, "history": history}
+    write_text_atomic(out_dir / STATE_NAME, json.dumps(state, indent=2))
+
+
+def run_one_epoch(model, train, validation, config, epoch, progress):
+    """Fit one epoch on a seeded permutation, so a resumed run sees the same batches."""
+    x_train, y_train = train
+    order = np.random.default_rng([config.seed, epoch]).permutation(len(x_train))
+    started = time.perf_counter()
+    result = model.fit(
+        scale_images(x_train[order]), y_train[order],
+        batch_size=config.batch_size, epochs=1, shuffle=False, verbose=0,
+        validation_data=(scale_images(validation[0]), validation[1]),
+        callbacks=[progress] if progress else [],
+    )
+    logs = {name: float(values[-1]) for name, values in result.history.items()}
+    return {"epoch": epoch + 1, **logs, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def write_final_artifacts(out_dir, model, config, history):
+    """model.keras, history.json and the curves PNG, each replaced atomically."""
+    from train.plots import plot_history
+
+    with atomic_path(out_dir / MODEL_NAME) as temporary:
+        model.save(temporary)
+    record = {"config": dataclasses.asdict(config), "epochs": history}
+    write_text_atomic(out_dir / HISTORY_NAME, json.dumps(record, indent=2))
+    plot_history(history, out_dir / CURVES_NAME)
+
+
+def train(data, config, out_dir, restart=False, log=print, progress_factory=None):
+    """Train (or resume training) into `out_dir`; return the trained Keras model."""
+    from train.model import build_model
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    make_deterministic(config.seed)
+    fingerprint = data.fingerprint()
+    model, history = (None, []) if restart else load_state(out_dir, config, fingerprint)
+    if model is None:
+        model = build_model(config.arch, config.learning_rate)
+    elif len(history) >= config.epochs:
+        log(f"{out_dir}: already trained for {len(history)} epochs; pass --restart to train again")
+    else:
+        log(f"{out_dir}: resuming after epoch {len(history)} of {config.epochs}")
+    train_split, validation_split = split_train_validation(data, config)
+    for epoch in range(len(history), config.epochs):
+        progress = progress_factory(epoch, config) if progress_factory else None
+        history.append(run_one_epoch(model, train_split, validation_split, config, epoch, progress))
+        save_checkpoint(out_dir, model, config, fingerprint, history)
+        log(format_epoch(history[-1], config.epochs))
+    write_final_artifacts(out_dir, model, config, history)
+    return model
+
+
+def format_epoch(entry, total_epochs):
+    return (f"epoch {entry['epoch']}/{total_epochs}: loss {entry['loss']:.4f} "
+            f"accuracy {entry['accuracy']:.4f} val_loss {entry['val_loss']:.4f} "
+            f"val_accuracy {entry['val_accuracy']:.4f} ({entry['seconds']:.1f} s)")

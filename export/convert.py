@@ -56,6 +56,9 @@ def configure_dynamic_range(converter, representative_images=None):
 
 def configure_int8(converter, representative_images):
     """Full-integer: int8 weights, activations, input and output, calibrated on real images."""
+    if len(representative_images) == 0:
+        # The converter would silently calibrate on nothing and ship garbage ranges.
+        raise ValueError("int8 calibration needs at least one representative image")
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative_dataset(representative_images)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]

@@ -1,0 +1,71 @@
+"""Shared helpers for the edge runtime tests (imported by tests/test_edge_*.py).
+
+Data comes from env vars with defaults beside the repository: MNIST_NPZ for the MNIST
+arrays, OPENCV_DIGITS_PNG for OpenCV's digits.png (Debian package opencv-doc). Missing data
+skips locally and fails under CI (CI=true), so a CI run cannot pass by skipping.
+"""
+
+import functools
+import gzip
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+MODELS_DIR = REPO / "edge_runtime" / "models"
+EXAMPLES_DIR = REPO / "edge_runtime" / "examples"
+INT8_MODEL = MODELS_DIR / "model_int8.tflite"
+FLOAT_MODEL = MODELS_DIR / "model_float32.tflite"
+DIGITS_PNG_DEFAULT = "/usr/share/doc/opencv-doc/examples/data/digits.png"
+
+
+def missing(reason):
+    """Fail under CI, skip elsewhere."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@functools.lru_cache(maxsize=None)
+def mnist_test_arrays():
+    path = Path(os.environ.get("MNIST_NPZ", REPO.parent / "shared" / "data" / "mnist.npz"))
+    if not path.is_file():
+        missing(f"MNIST not found at {path} (set MNIST_NPZ)")
+    with np.load(path) as data:  # allow_pickle stays False
+        return data["x_test"], data["y_test"]
+
+
+def digits_png_path(tmp_dir):
+    """digits.png from OPENCV_DIGITS_PNG or opencv-doc, un-gzipping into tmp_dir if needed."""
+    path = Path(os.environ.get("OPENCV_DIGITS_PNG", DIGITS_PNG_DEFAULT))
+    if path.is_file():
+        return path
+    gzipped = Path(str(path) + ".gz")
+    if gzipped.is_file():
+        target = Path(tmp_dir) / "digits.png"
+        with gzip.open(gzipped, "rb") as source, open(target, "wb") as sink:
+            shutil.copyfileobj(source, sink)
+        return target
+    missing(f"OpenCV digits.png not found at {path}[.gz] (apt-get install opencv-doc, or set OPENCV_DIGITS_PNG)")
+
+
+@functools.lru_cache(maxsize=None)
+def load_model(path):
+    from edge_runtime.model import DigitModel
+    return DigitModel(path)
+
+
+@functools.lru_cache(maxsize=None)
+def photo_set(count=150, seed=0):
+    """The generated test photos (see edge_runtime/synthetic.py), built once per session."""
+    from edge_runtime import synthetic
+    images, labels = mnist_test_arrays()
+    return synthetic.make_photo_set(images, labels, count, seed=seed)
+
+
+def example_number(path):
+    """photo_0009.jpg -> '0009': shipped examples are named after the number they show."""
+    return Path(path).stem.rsplit("_", 1)[-1]

@@ -1,0 +1,112 @@
+"""edge_runtime.camera: the loop end to end on a generated video through cv2.VideoCapture."""
+
+import io
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
+from edge_runtime import camera, cli, sources, synthetic
+
+FRAMES_PER_PHOTO = 12
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    """An MJPG .avi: 12 frames showing one number, then 12 showing another; returns (path, numbers)."""
+    images, labels = mnist_test_arrays()
+    photos = synthetic.make_photo_set(images[:40], labels[:40], 2, seed=3,
+                                      options=synthetic.PhotoOptions(digits=(3, 4)))
+    path = tmp_path_factory.mktemp("video") / "digits.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 15, (640, 480))
+    for photo in photos:
+        for _ in range(FRAMES_PER_PHOTO):
+            writer.write(photo.image)
+    writer.release()
+    return path, ["".join(map(str, p.labels)) for p in photos]
+
+
+def run(video_path, **options):
+    output = io.StringIO()
+    capture = sources.open_capture(str(video_path))
+    summary = camera.run_camera(load_model(INT8_MODEL), capture, video_path,
+                                camera.CameraOptions(**options), output=output)
+    return summary, [json.loads(line) for line in output.getvalue().splitlines()]
+
+
+def test_headless_json_loop_reads_every_frame_and_stops_at_end_of_stream(video):
+    path, numbers = video
+    summary, records = run(path, headless=True, json=True)
+    assert summary.frames == 2 * FRAMES_PER_PHOTO and summary.stopped_by == "end of stream"
+    assert [r["frame"] for r in records] == list(range(2 * FRAMES_PER_PHOTO))
+    assert [r["number"] for r in records] == [numbers[0]] * FRAMES_PER_PHOTO + [numbers[1]] * FRAMES_PER_PHOTO
+    times = [r["time"] for r in records]
+    assert times == sorted(times) and all(r["source"] == str(path) for r in records)
+    assert all(len(d["box"]) == 4 and 0 < d["score"] <= 1 for r in records for d in r["digits"])
+
+
+def test_save_dir_gets_a_snapshot_and_crops_each_time_the_reading_changes(video, tmp_path):
+    path, numbers = video
+    run(path, headless=True, save_dir=str(tmp_path))
+    names = sorted(p.name for p in tmp_path.iterdir())
+    snapshots = [n for n in names if "_digit" not in n]
+    assert snapshots == ["frame_000000.png", f"frame_{FRAMES_PER_PHOTO:06d}.png"]
+    crops = [n for n in names if "_digit" in n]
+    assert len(crops) == len(numbers[0]) + len(numbers[1])
+    assert cv2.imread(str(tmp_path / crops[0]), cv2.IMREAD_UNCHANGED).shape == (28, 28)
+    assert cv2.imread(str(tmp_path / snapshots[0])).shape == (480, 640, 3)
+    assert not [n for n in names if n.endswith(".tmp")]
+
+
+def test_frame_limit_stops_early(video):
+    summary, records = run(video[0], headless=True, json=True, max_frames=5)
+    assert (summary.frames, summary.stopped_by, len(records)) == (5, "frame limit", 5)
+
+
+def test_camera_command_on_a_video_file(video, capsys):
+    path, numbers = video
+    assert cli.camera_main(["--source", str(path), "--headless", "--json"]) == 0
+    out, err = capsys.readouterr()
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 2 * FRAMES_PER_PHOTO and records[-1]["number"] == numbers[1]
+    assert "24 frames" in err and "stopped: end of stream" in err
+
+
+def test_camera_command_with_an_unopenable_source_fails_with_one_line(tmp_path, capsys):
+    assert cli.camera_main(["--source", "97", "--headless"]) == 1
+    assert cli.camera_main(["--source", str(tmp_path / "nothing.avi"), "--headless"]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == ["mnist-edge camera: error: camera 97: cannot be opened (no such device, busy, or unsupported format)",
+                     f"mnist-edge camera: error: {tmp_path / 'nothing.avi'}: no such video file or camera"]
+
+
+def test_ctrl_c_stops_cleanly_and_releases_the_capture(video):
+    """A frame source whose read() raises KeyboardInterrupt, as Ctrl-C does mid-read."""
+    class InterruptedCapture:
+        released = False
+
+        def __init__(self, capture):
+            self.capture, self.count = capture, 0
+
+        def read(self):
+            self.count += 1
+            if self.count > 3:
+                raise KeyboardInterrupt
+            return self.capture.read()
+
+        def release(self):
+            self.released = True
+            self.capture.release()
+
+    capture = InterruptedCapture(sources.open_capture(str(video[0])))
+    summary = camera.run_camera(load_model(INT8_MODEL), capture, "video", camera.CameraOptions(headless=True),
+                                output=io.StringIO())
+    assert (summary.frames, summary.stopped_by, capture.released) == (3, "interrupted", True)
+
+
+def test_fps_meter_reports_a_positive_rate():
+    meter = camera.FpsMeter()
+    assert meter.tick() == 0.0
+    assert meter.tick() > 0.0

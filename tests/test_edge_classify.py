@@ -1,0 +1,97 @@
+"""edge_runtime.classify: post-processing, and the must-show accuracy on photos and digits.png."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest_edge import (EXAMPLES_DIR, FLOAT_MODEL, INT8_MODEL, digits_png_path, example_number,
+                           load_model, mnist_test_arrays, photo_set)
+from edge_runtime import classify, preprocess, sources, synthetic
+
+
+def test_top_class_and_number_string_are_pure_functions():
+    assert classify.top_class(np.array([0.1, 0.7, 0.2]), ("a", "b", "c")) == ("b", pytest.approx(0.7))
+    digits = [classify.Digit("4", 0.9, (0, 0, 1, 1), None), classify.Digit("0", 0.8, (5, 0, 1, 1), None)]
+    assert classify.read_number(digits) == "40"
+    assert classify.read_number([]) == ""
+
+
+def test_json_record_has_the_documented_shape():
+    digit = classify.Digit("7", 0.98765, (np.int64(3), 4, 5, 6), np.zeros((28, 28), np.uint8))
+    record = classify.to_record("a.png", [digit])
+    assert json.loads(json.dumps(record)) == {
+        "source": "a.png", "digits": [{"label": 7, "score": 0.9877, "box": [3, 4, 5, 6]}], "number": "7"}
+    assert classify.error_record("b.png", "empty file") == {"source": "b.png", "error": "empty file"}
+
+
+def test_low_confidence_candidates_are_rejected_not_labelled():
+    model = load_model(INT8_MODEL)
+    images, _ = mnist_test_arrays()
+    candidate = preprocess.Candidate((1, 2, 3, 4), images[0])
+    label, score = classify.top_class(model.scores(images[0]), model.labels)
+    assert classify.label_digits(model, [candidate], min_score=np.nextafter(score, 2)) == []
+    (digit,) = classify.label_digits(model, [candidate], min_score=score)
+    assert (digit.label, digit.score, digit.box) == (label, score, (1, 2, 3, 4))
+
+
+def test_mnist_style_images_get_exactly_the_model_prediction():
+    model = load_model(INT8_MODEL)
+    images, _ = mnist_test_arrays()
+    predicted, _ = model.predict(images[:300])
+    read = [classify.read_number(classify.classify_image(model, image, min_score=0.0)) for image in images[:300]]
+    assert read == [str(p) for p in predicted]
+
+
+def test_shipped_examples_read_as_their_file_names():
+    model = load_model(INT8_MODEL)
+    examples = sorted(EXAMPLES_DIR.iterdir())
+    assert len(examples) >= 4
+    for path in examples:
+        digits = classify.classify_image(model, sources.read_image(path))
+        assert classify.read_number(digits) == example_number(path), path.name
+
+
+def photo_counts(model, photos, min_score=classify.DEFAULT_MIN_SCORE):
+    true = found = correct = 0
+    for photo in photos:
+        digits = classify.classify_image(model, photo.image, min_score)
+        pairs = synthetic.match_digits(photo, digits)
+        true, found = true + len(photo.labels), found + len(digits)
+        correct += synthetic.count_correct(photo, digits, pairs)
+    return correct / true, correct / found
+
+
+def test_photo_set_recall_and_precision_with_the_int8_model():
+    recall, precision = photo_counts(load_model(INT8_MODEL), photo_set())
+    print(f"photo set (int8): recall {recall:.4f} precision {precision:.4f}")
+    assert recall >= 0.95 and precision >= 0.95
+
+
+def test_float_and_int8_agree_on_detected_photo_digits():
+    int8, float32 = load_model(INT8_MODEL), load_model(FLOAT_MODEL)
+    crops = [c.image for p in photo_set() for c in preprocess.find_digits(p.image)]
+    agree = np.mean(int8.predict(crops)[0] == float32.predict(crops)[0])
+    print(f"float32/int8 agreement on {len(crops)} photo digits: {agree:.4f}")
+    assert len(crops) >= 400 and agree >= 0.99
+
+
+def digits_png_cells(tmp_path_factory):
+    image = cv2.imread(str(digits_png_path(tmp_path_factory.mktemp("digits"))), cv2.IMREAD_GRAYSCALE)
+    assert image.shape == (1000, 2000)
+    cells = image.reshape(50, 20, 100, 20).transpose(0, 2, 1, 3).reshape(5000, 20, 20)
+    return cells, np.repeat(np.arange(10), 500)  # five rows of 100 per digit, 0..9
+
+
+@pytest.mark.parametrize("model_path", [INT8_MODEL, FLOAT_MODEL], ids=["int8", "float32"])
+def test_opencv_digits_png_through_the_preprocessing(model_path, tmp_path_factory):
+    """Each 20x20 cell on a black margin (so it is a small picture, not MNIST-shaped) is read
+    through detection, cropping, 20x20 fitting and centring, like any photo."""
+    model = load_model(model_path)
+    cells, labels = digits_png_cells(tmp_path_factory)
+    read = [classify.read_number(classify.classify_image(model, cv2.copyMakeBorder(
+        cell, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=0), min_score=0.0)) for cell in cells]
+    accuracy = np.mean([r == str(label) for r, label in zip(read, labels)])
+    print(f"digits.png per-digit accuracy ({model_path.name}): {accuracy:.4f}")
+    assert accuracy >= 0.99

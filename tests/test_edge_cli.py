@@ -1,0 +1,149 @@
+"""edge_runtime.cli: `mnist-edge classify` on good and bad inputs, and without TensorFlow."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest_edge import EXAMPLES_DIR, REPO, example_number
+from edge_runtime import cli
+
+EXAMPLES = sorted(str(p) for p in EXAMPLES_DIR.iterdir())
+
+
+@pytest.fixture
+def bad_inputs(tmp_path):
+    """One of each kind of bad input a user can pass, by name."""
+    (tmp_path / "empty_folder").mkdir()
+    (tmp_path / "zero.png").write_bytes(b"")
+    (tmp_path / "notes.jpg").write_text("shopping list\n")
+    good = (EXAMPLES_DIR / sorted(os.listdir(EXAMPLES_DIR))[0]).read_bytes()
+    (tmp_path / "truncated.jpg").write_bytes(good[:len(good) // 3] if good[:2] == b"\xff\xd8" else good[:300])
+    Image.new("1", (20000, 20000)).save(tmp_path / "bomb.png", optimize=True)
+    return {name: str(tmp_path / name) for name in
+            ("empty_folder", "zero.png", "notes.jpg", "truncated.jpg", "bomb.png", "missing.png")}
+
+
+def test_json_lines_for_good_and_bad_inputs_and_exit_status_1(bad_inputs, capsys):
+    inputs = [EXAMPLES[0], *bad_inputs.values(), EXAMPLES[1]]
+    assert cli.classify_main(["--json", *inputs]) == 1
+    out, err = capsys.readouterr()
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["source"] for r in records] == inputs
+    assert records[0]["number"] == example_number(EXAMPLES[0])
+    assert records[-1]["number"] == example_number(EXAMPLES[1])
+    errors = {r["source"]: r["error"] for r in records if "error" in r}
+    assert errors == {
+        bad_inputs["empty_folder"]: "folder has no image or video files",
+        bad_inputs["zero.png"]: "empty file (0 bytes)",
+        bad_inputs["notes.jpg"]: "not an image file (or a format neither Pillow nor OpenCV reads)",
+        bad_inputs["truncated.jpg"]: errors[bad_inputs["truncated.jpg"]],
+        bad_inputs["bomb.png"]: "image is too large to decode safely (decompression-bomb guard)",
+        bad_inputs["missing.png"]: "no such file",
+    }
+    assert errors[bad_inputs["truncated.jpg"]].startswith("cannot decode image (")
+    assert "Traceback" not in out + err
+
+
+def test_human_output_names_each_file_and_errors_go_to_stderr_one_line_each(bad_inputs, capsys):
+    assert cli.classify_main([EXAMPLES[0], bad_inputs["zero.png"], bad_inputs["notes.jpg"]]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{EXAMPLES[0]}: {example_number(EXAMPLES[0])}  [")
+    assert err.splitlines() == [f"mnist-edge classify: error: {bad_inputs['zero.png']}: empty file (0 bytes)",
+                                f"mnist-edge classify: error: {bad_inputs['notes.jpg']}: not an image file "
+                                "(or a format neither Pillow nor OpenCV reads)"]
+
+
+def test_all_good_inputs_exit_0_and_folders_expand(capsys):
+    assert cli.classify_main(["--json", str(EXAMPLES_DIR)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["source"], r["number"]) for r in records] == [(p, example_number(p)) for p in EXAMPLES]
+
+
+def test_a_video_file_gives_one_record_per_frame(tmp_path, capsys):
+    frame = cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*"))))
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480))
+    for _ in range(4):
+        writer.write(frame)
+    writer.release()
+    assert cli.classify_main(["--json", str(path)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    number = example_number(next(EXAMPLES_DIR.glob("frame_*")))
+    assert [(r["frame"], r["number"]) for r in records] == [(i, number) for i in range(4)]
+
+
+def test_a_text_file_named_tflite_is_a_one_line_model_error(tmp_path, capsys):
+    model = tmp_path / "model.tflite"
+    model.write_text("this is not a model\n")
+    assert cli.classify_main(["--model", str(model), EXAMPLES[0]]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"mnist-edge classify: error: {model}: not a loadable TFLite model (")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_model_file_is_a_one_line_error(tmp_path, capsys):
+    assert cli.classify_main(["--model", str(tmp_path / "none.tflite"), EXAMPLES[0]]) == 1
+    assert capsys.readouterr().err == f"mnist-edge classify: error: {tmp_path / 'none.tflite'}: model file not found\n"
+
+
+def test_a_model_with_the_wrong_input_shape_is_refused(tmp_path, capsys):
+    """A real 32x32-input TFLite model, converted by TensorFlow in a child process."""
+    pytest.importorskip("tensorflow", reason="needs TensorFlow to make the wrong-shape model")
+    path = tmp_path / "wrong_shape.tflite"
+    script = textwrap.dedent(f"""
+        import keras, tensorflow as tf
+        model = keras.Sequential([keras.Input((32, 32, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+        open({str(path)!r}, "wb").write(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, timeout=600)
+    assert cli.classify_main(["--model", str(path), EXAMPLES[0]]) == 1
+    assert capsys.readouterr().err == (f"mnist-edge classify: error: {path}: model input shape [1, 32, 32, 1] "
+                                       "is not a 28x28 grayscale image\n")
+
+
+BLOCK_TENSORFLOW = textwrap.dedent("""
+    import importlib.abc, sys
+    BLOCKED = ("tensorflow", "keras", "tf_keras")
+
+    class Block(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in BLOCKED:
+                raise ImportError(f"{name} is not installed on this Pi")
+
+    sys.meta_path.insert(0, Block())
+    sys.argv[0] = "edge_runtime"
+    import runpy
+    try:
+        runpy.run_module("edge_runtime", run_name="__main__")
+    finally:
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
+        print("LOADED:", loaded, file=sys.stderr)
+""")
+
+
+def run_without_tensorflow(*arguments):
+    environment = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-c", BLOCK_TENSORFLOW, *arguments], capture_output=True,
+                          text=True, env=environment, cwd=REPO, timeout=120)
+
+
+def test_python_m_edge_runtime_classifies_where_tensorflow_cannot_be_imported():
+    result = run_without_tensorflow("classify", "--json", *EXAMPLES)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["number"] for r in records] == [example_number(p) for p in EXAMPLES]
+    assert "LOADED: []" in result.stderr
+
+
+def test_forcing_the_tensorflow_backend_without_tensorflow_is_a_clear_error():
+    result = run_without_tensorflow("classify", "--backend", "tensorflow", EXAMPLES[0])
+    assert result.returncode == 1
+    assert "mnist-edge classify: error: no TFLite interpreter installed (tensorflow)" in result.stderr
+    assert "Traceback" not in result.stderr

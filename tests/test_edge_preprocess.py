@@ -1,0 +1,104 @@
+"""edge_runtime.preprocess: photo/frame -> MNIST-style 28x28 crops, checked without a model."""
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest_edge import mnist_test_arrays, photo_set
+from edge_runtime import preprocess, synthetic
+
+
+def blank_paper(value=200, size=(480, 640)):
+    return np.full(size, value, np.uint8)
+
+
+def test_to_grayscale_accepts_gray_bgr_bgra_and_16_bit():
+    bgr = np.zeros((4, 5, 3), np.uint8)
+    bgr[..., 2] = 255  # pure red
+    assert preprocess.to_grayscale(bgr).shape == (4, 5)
+    assert preprocess.to_grayscale(bgr)[0, 0] == 76  # ITU-R BT.601 weight of red
+    assert preprocess.to_grayscale(np.dstack([bgr, bgr[..., :1]])).shape == (4, 5)
+    assert preprocess.to_grayscale(np.full((3, 3), 65535, np.uint16))[0, 0] == 255
+    with pytest.raises(ValueError, match="float32"):
+        preprocess.to_grayscale(np.zeros((3, 3), np.float32))
+    with pytest.raises(ValueError, match=r"\(3, 3, 2\)"):
+        preprocess.to_grayscale(np.zeros((3, 3, 2), np.uint8))
+
+
+def test_polarity_detects_dark_ink_on_light_paper_and_the_reverse():
+    page = blank_paper()
+    cv2.putText(page, "42", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 30, 12)
+    assert preprocess.is_dark_on_light(page)
+    assert not preprocess.is_dark_on_light(255 - page)
+    assert preprocess.ink_image(page).max() == 255 - 30
+
+
+def test_mnist_style_input_goes_straight_through_unchanged():
+    images, _ = mnist_test_arrays()
+    for image in images[:50]:
+        (candidate,) = preprocess.find_digits(image)
+        assert candidate.box == (0, 0, 28, 28)
+        np.testing.assert_array_equal(candidate.image, image)
+
+
+def test_fit_to_mnist_fits_20x20_and_centres_by_mass():
+    crop = np.zeros((90, 30), np.uint8)
+    cv2.line(crop, (5, 5), (25, 85), 255, 6)
+    fitted = preprocess.fit_to_mnist(crop)
+    rows, cols = np.nonzero(fitted)
+    assert fitted.shape == (28, 28) and fitted.dtype == np.uint8
+    assert rows.max() - rows.min() + 1 == 20 and cols.max() - cols.min() + 1 <= 8
+    moments = cv2.moments(fitted)
+    assert abs(moments["m10"] / moments["m00"] - 14) <= 1.0
+    assert abs(moments["m01"] / moments["m00"] - 14) <= 1.0
+
+
+def test_blank_paper_with_noise_and_a_gradient_has_no_digits():
+    rng = np.random.default_rng(0)
+    gradient = np.linspace(120, 230, 640)[None, :] + rng.normal(0, 6, (480, 640))
+    assert preprocess.find_digits(np.clip(gradient, 0, 255).astype(np.uint8)) == []
+
+
+def test_rejects_lines_blobs_specks_and_shapes_cut_by_the_border():
+    page = blank_paper()
+    cv2.line(page, (50, 400), (600, 405), 20, 4)             # an underline: too wide
+    cv2.rectangle(page, (60, 60), (160, 160), 20, -1)        # a solid square: too full
+    cv2.rectangle(page, (250, 50), (400, 250), 20, 2)        # a thin frame: too empty
+    cv2.circle(page, (600, 200), 50, 20, 8)                   # a 0-like ring cut by the right edge...
+    page[:, 620:] = 200                                       # ...so the edge is where it is cut
+    cv2.circle(page, (630, 200), 50, 20, 8)
+    for x in range(300, 600, 37):                             # specks
+        cv2.circle(page, (x, 330), 1, 20, -1)
+    assert preprocess.find_digits(page) == []
+
+
+def test_photo_digits_are_found_left_to_right_where_they_were_drawn():
+    photos = photo_set()[:40]
+    found = sum(len(synthetic.match_digits(p, preprocess.find_digits(p.image))) for p in photos)
+    total = sum(len(p.labels) for p in photos)
+    assert found / total >= 0.97
+    for photo in photos[:10]:
+        xs = [c.box[0] for c in preprocess.find_digits(photo.image)]
+        assert xs == sorted(xs)
+
+
+def test_crops_look_like_the_mnist_digit_they_came_from():
+    """A clean render of an MNIST digit comes back close to the original 28x28 digit."""
+    images, labels = mnist_test_arrays()
+    rng = np.random.default_rng(1)
+    options = synthetic.PhotoOptions(rotation_degrees=0.0, noise_sigma=(0.0, 0.0), blur_sigma=(0.0, 0.0),
+                                     gradient=0.0, jpeg_quality=(95, 95), digits=(1, 1))
+    correlations = []
+    for index in range(20):
+        photo = synthetic.make_photo(rng, images[index:index + 1], labels[index:index + 1], options)
+        (candidate,) = preprocess.find_digits(photo.image)
+        correlations.append(np.corrcoef(candidate.image.ravel(), images[index].ravel())[0, 1])
+    assert np.median(correlations) >= 0.85
+
+
+def test_large_photos_are_processed_at_working_size_and_boxes_mapped_back():
+    page = blank_paper(size=(3000, 4000))
+    cv2.putText(page, "7", (1500, 2000), cv2.FONT_HERSHEY_SIMPLEX, 30, 30, 60)
+    (candidate,) = preprocess.find_digits(page)
+    x, y, w, h = candidate.box
+    assert 1400 < x < 1700 and 1000 < y < 1400 and 500 < h < 1000

@@ -43,9 +43,11 @@ def input_writer(lookup, buffer):
     """
     identity = np.arange(256, dtype=np.uint8)
     if lookup.dtype.itemsize == 1 and np.issubdtype(lookup.dtype, np.integer):
-        as_bytes, target = lookup.view(np.uint8), buffer.view(np.uint8)
+        as_bytes = lookup.view(np.uint8)
+        target = buffer.view(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)  # a view: writes land in buffer
+        sign_bit = np.uint8(0x80)
         if np.array_equal(as_bytes, identity ^ 0x80):
-            return lambda pixels: np.bitwise_xor(pixels.reshape(target.shape), 0x80, out=target)
+            return lambda pixels: np.bitwise_xor(pixels.reshape(target.shape), sign_bit, out=target)
         if np.array_equal(as_bytes, identity):
             return lambda pixels: np.copyto(target, pixels.reshape(target.shape))
     return lambda pixels: np.take(lookup, pixels.reshape(buffer.shape), out=buffer)

@@ -1,7 +1,8 @@
 """Shared helpers for the edge runtime tests (imported by tests/test_edge_*.py).
 
 Data comes from env vars with defaults beside the repository: MNIST_NPZ for the MNIST
-arrays, OPENCV_DIGITS_PNG for OpenCV's digits.png (Debian package opencv-doc). Missing data
+arrays, OPENCV_DIGITS_PNG for OpenCV's digits.png (Debian package opencv-doc),
+MNIST_EDGE_MODELS_DIR for the model_int8/model_float32 pair (default: edge_runtime/models). Missing data
 skips locally and fails under CI (CI=true), so a CI run cannot pass by skipping.
 """
 
@@ -15,7 +16,8 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-MODELS_DIR = REPO / "edge_runtime" / "models"
+# The models under test: the shipped ones unless MNIST_EDGE_MODELS_DIR points at a fresh export.
+MODELS_DIR = Path(os.environ.get("MNIST_EDGE_MODELS_DIR", REPO / "edge_runtime" / "models"))
 EXAMPLES_DIR = REPO / "edge_runtime" / "examples"
 INT8_MODEL = MODELS_DIR / "model_int8.tflite"
 FLOAT_MODEL = MODELS_DIR / "model_float32.tflite"

@@ -69,6 +69,12 @@ def test_photo_set_recall_and_precision_with_the_int8_model():
     assert recall >= 0.95 and precision >= 0.95
 
 
+def test_light_ink_on_a_dark_board_reads_as_well_as_dark_ink_on_paper():
+    photos = [synthetic.Photo(255 - p.image, p.labels, p.boxes) for p in photo_set()[:60]]
+    recall, precision = photo_counts(load_model(INT8_MODEL), photos)
+    assert recall >= 0.95 and precision >= 0.95
+
+
 def test_float_and_int8_agree_on_detected_photo_digits():
     int8, float32 = load_model(INT8_MODEL), load_model(FLOAT_MODEL)
     crops = [c.image for p in photo_set() for c in preprocess.find_digits(p.image)]

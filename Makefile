@@ -6,7 +6,7 @@ VENV := .venv
 TFLITE_VENV := .venv-tflite-runtime
 OUT ?= runs/main
 
-.PHONY: pipeline test venv venv-tflite-runtime test-data clean
+.PHONY: pipeline test venv venv-tflite-runtime test-data ship-models clean
 
 pipeline: venv
 	$(VENV)/bin/mnist-edge pipeline --out $(OUT)
@@ -30,6 +30,13 @@ $(TFLITE_VENV)/.installed:
 
 # Real data the edge tests use besides MNIST: OpenCV's digits.png from Debian's opencv-doc.
 test-data:
+	test -e /usr/share/doc/opencv-doc/examples/data/digits.png \
+	  || test -e /usr/share/doc/opencv-doc/examples/data/digits.png.gz \
+	  || (apt-get update && apt-get install -y --no-install-recommends opencv-doc)
 
 clean:
 	rm -rf $(VENV) $(TFLITE_VENV) runs
+
+# Replace the models shipped inside edge_runtime/ with a pipeline run's (sidecars included).
+ship-models:
+	cp $(OUT)/model_int8.tflite $(OUT)/model_int8.json $(OUT)/model_float32.tflite $(OUT)/model_float32.json edge_runtime/models/

@@ -16,14 +16,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge_runtime import camera, classify, sources
+from edge_runtime import EXAMPLES_DIR, MODELS_DIR, PACKAGE_DIR, camera, classify, sources, video
 from edge_runtime.errors import run_command
 from edge_runtime.interpreter import BACKENDS
 from edge_runtime.model import DigitModel
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-EXAMPLES_DIR = PACKAGE_DIR / "examples"
-MODELS_DIR = PACKAGE_DIR / "models"
 
 
 def time_calls(function, repeats, warmup=20):
@@ -62,23 +58,12 @@ def latency_figures(model, repeats):
     return figures
 
 
-def write_video(path, frame, count, fps=30):
-    """A video file of `count` copies of a frame with slight shifts, through cv2.VideoWriter."""
-    height, width = frame.shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
-    if not writer.isOpened():
-        raise RuntimeError(f"OpenCV cannot write {path} (no MJPG encoder)")
-    for index in range(count):
-        writer.write(np.roll(frame, index % 7, axis=1))
-    writer.release()
-
-
 def camera_fps(model, frames=300):
     """Frames per second of the headless camera loop reading a 640x480 video file."""
     frame = cv2.imread(str(example_image("frame_")[1]), cv2.IMREAD_COLOR)
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "bench.avi")
-        write_video(path, frame, frames)
+        video.write_video(path, (np.roll(frame, index % 7, axis=1) for index in range(frames)))
         capture = sources.open_capture(path)
         with open(os.devnull, "w") as sink:
             summary = camera.run_camera(model, capture, path, camera.CameraOptions(headless=True), output=sink)

@@ -79,23 +79,24 @@ def handle_frame(model, frame, index, state, options, output):
                                     time=round(time.perf_counter() - state["start"], 3))
         output.write(json.dumps(record) + "\n")
         output.flush()
-    if options.headless and not options.save_dir:
-        return False
-    canvas = draw.draw_status(draw.draw_digits(frame, digits), number, fps)
-    if options.save_dir and digits and number != state["last_number"]:
-        save_snapshot(options.save_dir, index, canvas, digits)
+    save = bool(options.save_dir and digits and number != state["last_number"])
     state["last_number"] = number
+    if options.headless and not save:
+        return False  # nothing to show or save: drawing would be wasted work
+    canvas = draw.draw_status(draw.draw_digits(frame, digits), number, fps)
+    if save:
+        save_snapshot(options.save_dir, index, canvas, digits)
     return False if options.headless else show(canvas)
 
 
 def run_camera(model, capture, source, options=CameraOptions(), live=False, output=None):
     """Run until end of stream, Ctrl-C, 'q', or max_frames; always releases the capture."""
     output = sys.stdout if output is None else output
-    if options.save_dir:
-        os.makedirs(options.save_dir, exist_ok=True)
     state = {"meter": FpsMeter(), "source": str(source), "start": time.perf_counter(), "last_number": None}
     frames, stopped_by = 0, "end of stream"
     try:
+        if options.save_dir:  # inside the try: a folder we cannot make must still release the camera
+            os.makedirs(options.save_dir, exist_ok=True)
         for frame in sources.read_frames(capture, live):
             if handle_frame(model, frame, frames, state, options, output):
                 stopped_by = "quit"

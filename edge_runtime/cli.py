@@ -7,13 +7,13 @@ messages and exit codes (0 ok, 1 an input or the model failed, 2 bad command-lin
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from edge_runtime import classify, sources
-from edge_runtime.errors import UserInputError, run_command
+import cv2
+
+from edge_runtime import MODELS_DIR, classify, sources
+from edge_runtime.errors import UserInputError, first_line, run_command
 from edge_runtime.interpreter import BACKENDS
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "model_int8.tflite"
 
 
@@ -110,6 +110,10 @@ def classify_inputs(arguments):
         except (UserInputError, ValueError) as error:
             failed = True
             emit(classify.error_record(source, without_source(str(error), source)), arguments.json)
+        except cv2.error as error:  # backstop: an image OpenCV cannot process is that input's error
+            failed = True
+            emit(classify.error_record(source, f"image processing failed (OpenCV: {first_line(error)})"),
+                 arguments.json)
     return 1 if failed else 0
 
 

@@ -8,20 +8,21 @@ TensorFlow can still run `mnist-edge classify`.
 import importlib
 import sys
 
+# name: (module, function, help, the pip extra that installs what it imports)
 COMMANDS = {
-    "classify": ("edge_runtime.cli", "classify_main", "classify image files, folders and videos"),
-    "camera": ("edge_runtime.cli", "camera_main", "classify a live camera or video stream"),
-    "benchmark": ("edge_runtime.cli", "benchmark_main", "time and measure the edge runtime"),
-    "train": ("train.cli", "main", "train the CNN (needs the [train] extra)"),
-    "export": ("export.cli", "export_main", "convert model.keras to TFLite (needs [train])"),
-    "compare": ("export.cli", "compare_main", "compare Keras and TFLite accuracy (needs [train])"),
-    "pipeline": ("export.cli", "pipeline_main", "train, export and compare in one go (needs [train])"),
+    "classify": ("edge_runtime.cli", "classify_main", "classify image files, folders and videos", "edge"),
+    "camera": ("edge_runtime.cli", "camera_main", "classify a live camera or video stream", "edge"),
+    "benchmark": ("edge_runtime.cli", "benchmark_main", "time and measure the edge runtime", "edge"),
+    "train": ("train.cli", "main", "train the CNN (needs the [train] extra)", "train"),
+    "export": ("export.cli", "export_main", "convert model.keras to TFLite (needs [train])", "train"),
+    "compare": ("export.cli", "compare_main", "compare Keras and TFLite accuracy (needs [train])", "train"),
+    "pipeline": ("export.cli", "pipeline_main", "train, export and compare in one go (needs [train])", "train"),
 }
 
 
 def usage():
     lines = ["usage: mnist-edge COMMAND [options]   (mnist-edge COMMAND --help for details)", "", "commands:"]
-    lines += [f"  {name:<10} {help_text}" for name, (_, _, help_text) in COMMANDS.items()]
+    lines += [f"  {name:<10} {help_text}" for name, (_, _, help_text, _) in COMMANDS.items()]
     return "\n".join(lines)
 
 
@@ -35,13 +36,13 @@ def main(argv=None):
     if name not in COMMANDS:
         print(f"mnist-edge: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module_name, function_name, _ = COMMANDS[name]
+    module_name, function_name, _, extra = COMMANDS[name]
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
-        print(f"mnist-edge {name}: missing dependency ({error.name}); "
-              "install it with: pip install 'mnist-edge[train]'", file=sys.stderr)
-        return 2
+        print(f"mnist-edge {name}: missing dependency ({error.name or error}); "
+              f"install it with: pip install 'mnist-edge[{extra}]'", file=sys.stderr)
+        return 1
     return getattr(module, function_name)(rest)
 
 

@@ -1,5 +1,8 @@
 """Errors a user can cause; the CLI turns them into one-line messages."""
 
+import os
+import sys
+
 
 class UserInputError(Exception):
     """A bad file, source or argument. The message names the thing and the problem."""
@@ -9,13 +12,26 @@ class ModelError(UserInputError):
     """A model file that is missing, not TFLite, or not a 28x28 -> 10 digit classifier."""
 
 
+def first_line(error):
+    """The first line of an exception's message (OpenCV's run to several), or its type name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def silence_stdout():
+    """Point stdout at /dev/null, so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a real file (e.g. captured by a test): nothing to flush
+
+
 def run_command(name, function, *args):
     """Run a CLI body; turn user mistakes and Ctrl-C into one line on stderr and an exit code.
 
     Library code raises; only this boundary decides what a person sees.
     """
-    import sys
-
     try:
         return function(*args)
     except UserInputError as error:
@@ -24,3 +40,6 @@ def run_command(name, function, *args):
     except KeyboardInterrupt:
         print(f"{name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mnist-edge classify --json ... | head -1` closed our stdout
+        silence_stdout()
+        return 1

@@ -9,17 +9,17 @@ from edge_runtime.interpreter import make_interpreter
 IMAGE_SIZE = 28
 
 
-def quantize_lookup_table(pixel_scale, dtype, quantization):
+def quantize_lookup_table(pixel_scale, pixel_offset, dtype, quantization):
     """Map every uint8 pixel to the model's input value once, so a frame costs one np.take.
 
-    For a float model that is pixel * pixel_scale. For an integer model it is
-    round(pixel * pixel_scale / scale) + zero_point, clipped to the dtype's range.
+    For a float model that is pixel * pixel_scale + pixel_offset. For an integer model it is
+    round((pixel * pixel_scale + pixel_offset) / scale) + zero_point, clipped to the dtype's range.
     """
-    values = np.arange(256, dtype=np.float64) * pixel_scale
+    values = np.arange(256, dtype=np.float64) * pixel_scale + pixel_offset
     if np.issubdtype(dtype, np.floating):
         return values.astype(dtype)
     scale, zero_point = quantization
-    if scale == 0:
+    if not scale > 0:
         raise ValueError(f"integer input tensor has no quantization scale ({quantization})")
     info = np.iinfo(dtype)
     quantized = np.round(values / scale) + zero_point
@@ -61,14 +61,25 @@ def output_table(dtype, quantization):
     return dequantize(raw, dtype, quantization)
 
 
-def check_digit_model(path, input_detail, output_detail):
-    """Refuse models that are not 28x28x1 -> 10 classifiers, naming what was found."""
+def check_digit_model(path, labels, input_detail, output_detail):
+    """Refuse models that are not 28x28x1 -> one score per label, naming what was found."""
     input_shape = tuple(int(n) for n in input_detail["shape"])
     output_shape = tuple(int(n) for n in output_detail["shape"])
     if input_shape[1:] not in ((IMAGE_SIZE, IMAGE_SIZE, 1), (IMAGE_SIZE, IMAGE_SIZE)):
         raise ModelError(f"{path}: model input shape {list(input_shape)} is not a 28x28 grayscale image")
     if input_shape[0] != 1 or output_shape[-1] < 2:
         raise ModelError(f"{path}: model output shape {list(output_shape)} is not one row of class scores")
+    if output_shape[-1] != len(labels):
+        raise ModelError(f"{path}: model has {output_shape[-1]} outputs but {len(labels)} labels "
+                         f"(from {sidecar_io.sidecar_path(path).name}, or 0-9 without a sidecar)")
+    check_quantization(path, "input", input_detail)
+    check_quantization(path, "output", output_detail)
+
+
+def check_quantization(path, name, detail):
+    """An integer tensor needs a positive scale, or its values mean nothing."""
+    if not np.issubdtype(np.dtype(detail["dtype"]), np.floating) and not detail["quantization"][0] > 0:
+        raise ModelError(f"{path}: integer {name} tensor has no quantization scale {tuple(detail['quantization'])}")
 
 
 class DigitModel:
@@ -81,15 +92,16 @@ class DigitModel:
         self.labels = sidecar_io.labels_from(self.sidecar)
         input_detail = self.interpreter.get_input_details()[0]
         output_detail = self.interpreter.get_output_details()[0]
-        check_digit_model(self.path, input_detail, output_detail)
+        check_digit_model(self.path, self.labels, input_detail, output_detail)
         self.input_dtype = np.dtype(input_detail["dtype"])
         self._input_index = input_detail["index"]
         self._input_shape = tuple(input_detail["shape"])
         self._output_index = output_detail["index"]
         self._output_dtype = np.dtype(output_detail["dtype"])
         self._output_quantization = output_detail["quantization"]
-        self._lookup = quantize_lookup_table(
-            sidecar_io.pixel_scale_from(self.sidecar), self.input_dtype, input_detail["quantization"])
+        self._lookup = quantize_lookup_table(sidecar_io.pixel_scale_from(self.sidecar),
+                                             sidecar_io.pixel_offset_from(self.sidecar),
+                                             self.input_dtype, input_detail["quantization"])
         self._input_buffer = np.empty(self._input_shape, dtype=self.input_dtype)
         self._write_input = input_writer(self._lookup, self._input_buffer)
         self._output_table = output_table(self._output_dtype, self._output_quantization)

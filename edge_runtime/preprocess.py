@@ -107,10 +107,11 @@ def binarize(flat, min_threshold):
     Otsu always splits the histogram in two, so on blank paper it would call noise ink;
     the floor keeps blank paper blank.
     """
-    otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    level = max(float(otsu), float(min_threshold))
-    _, mask = cv2.threshold(flat, level, 255, cv2.THRESH_BINARY)
-    return mask, level
+    otsu, mask = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if otsu >= min_threshold:
+        return mask, float(otsu)  # Otsu's own mask already is `flat > otsu`
+    _, mask = cv2.threshold(flat, float(min_threshold), 255, cv2.THRESH_BINARY)
+    return mask, float(min_threshold)
 
 
 def component_boxes(mask, min_side=3):
@@ -212,7 +213,8 @@ def working_copy(gray):
     if longest <= WORKING_SIDE:
         return gray, 1.0
     factor = longest / float(WORKING_SIDE)
-    size = (round(gray.shape[1] / factor), round(gray.shape[0] / factor))
+    # A 1x3000 strip would round its short side to 0 pixels, which cv2.resize refuses.
+    size = (max(1, round(gray.shape[1] / factor)), max(1, round(gray.shape[0] / factor)))
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), factor
 
 

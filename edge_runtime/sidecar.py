@@ -1,6 +1,7 @@
-"""Read the JSON sidecar that travels with each exported model."""
+"""Read and check the JSON sidecar that travels with each exported model."""
 
 import json
+import math
 from pathlib import Path
 
 from edge_runtime.errors import ModelError
@@ -9,6 +10,7 @@ SIDECAR_FORMAT = "mnist-edge-sidecar/1"
 DEFAULT_LABELS = tuple(str(digit) for digit in range(10))
 # Training divides uint8 pixels by 255, so a model without a sidecar is assumed to expect that.
 DEFAULT_PIXEL_SCALE = 1.0 / 255.0
+DEFAULT_PIXEL_OFFSET = 0.0
 
 
 def sidecar_path(model_path):
@@ -17,7 +19,7 @@ def sidecar_path(model_path):
 
 
 def read_sidecar(model_path):
-    """Return the sidecar dict for a model, or {} when the model has none."""
+    """Return the checked sidecar dict for a model, or {} when the model has none."""
     path = sidecar_path(model_path)
     if not path.is_file():
         return {}
@@ -25,17 +27,45 @@ def read_sidecar(model_path):
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelError(f"{path}: unreadable model sidecar ({error})") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{path}: model sidecar is not a JSON object")
+    problem = sidecar_problem(data)
+    if problem:
+        raise ModelError(f"{path}: invalid model sidecar: {problem}")
     return data
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def sidecar_problem(data):
+    """What is wrong with the fields the runtime uses, or None; pure, so tested without files."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    labels = data.get("labels", DEFAULT_LABELS)
+    if not isinstance(labels, (list, tuple)) or not labels or not all(isinstance(x, (str, int)) for x in labels):
+        return f"'labels' must be a non-empty list of strings, got {labels!r}"
+    spec = data.get("input", {})
+    if not isinstance(spec, dict):
+        return f"'input' must be an object, got {spec!r}"
+    scale = spec.get("pixel_scale", DEFAULT_PIXEL_SCALE)
+    if not is_number(scale) or scale <= 0:
+        return f"'input.pixel_scale' must be a positive number, got {scale!r}"
+    offset = spec.get("pixel_offset", DEFAULT_PIXEL_OFFSET)
+    if not is_number(offset):
+        return f"'input.pixel_offset' must be a number, got {offset!r}"
+    return None
 
 
 def labels_from(sidecar):
     """The class labels, index-aligned with the model's outputs."""
-    labels = sidecar.get("labels", DEFAULT_LABELS)
-    return tuple(str(label) for label in labels)
+    return tuple(str(label) for label in sidecar.get("labels", DEFAULT_LABELS))
 
 
 def pixel_scale_from(sidecar):
     """The factor that maps a uint8 pixel to the model's float input."""
     return float(sidecar.get("input", {}).get("pixel_scale", DEFAULT_PIXEL_SCALE))
+
+
+def pixel_offset_from(sidecar):
+    """What is added after scaling (e.g. -1 for models trained on [-1, 1] inputs)."""
+    return float(sidecar.get("input", {}).get("pixel_offset", DEFAULT_PIXEL_OFFSET))

@@ -9,16 +9,20 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from edge_runtime.errors import UserInputError
+from edge_runtime import MAX_IMAGE_PIXELS
+from edge_runtime.errors import UserInputError, first_line
 
-# 40 megapixels is a large phone photo; a decompression bomb claims far more.
-MAX_IMAGE_PIXELS = 40_000_000
+# No image within the pixel limit needs more bytes than this (4 bytes per pixel, uncompressed);
+# OpenCV reads the whole file into memory before it looks at the header.
+MAX_FILE_BYTES = 4 * MAX_IMAGE_PIXELS
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".mjpeg"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm",
                   ".pbm", ".pnm"}
 PICAMERA_NAMES = ("picamera", "picamera2", "picam")
 # A live camera that returns no frame for this long has stopped, not stuttered.
 CAMERA_STALL_SECONDS = 3.0
+# A network stream that does not connect or send a frame within this long is down, not slow.
+STREAM_TIMEOUT_SECONDS = 10.0
 
 
 def is_video(path):
@@ -62,8 +66,21 @@ def read_with_pillow(path):
             return to_8bit_gray(image)
 
 
+def has_transparency(image):
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
+def on_white(image):
+    """Composite a transparent image onto white paper: transparent pixels are black underneath,
+    so dark strokes on a transparent background would otherwise vanish into black."""
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+
+
 def to_8bit_gray(image):
     """uint8 gray from any Pillow mode; 16-bit and float images are scaled, not clipped at 255."""
+    if has_transparency(image) and not image.mode.startswith("I"):
+        image = on_white(image)
     if image.mode.startswith("I;16"):
         return (np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8)
     if image.mode in ("I", "F"):
@@ -74,10 +91,17 @@ def to_8bit_gray(image):
 
 
 def read_with_opencv(path):
-    """Fallback for formats Pillow does not know; OpenCV checks its own pixel limit."""
+    """Fallback for formats Pillow does not know; OpenCV checks the header against
+    OPENCV_IO_MAX_IMAGE_PIXELS (set in edge_runtime/__init__.py) before decoding."""
     import cv2
-    data = np.fromfile(path, dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise UserInputError(f"{path}: file is {size:,} bytes, more than any image within the "
+                             f"{MAX_IMAGE_PIXELS / 1e6:g} megapixel limit needs")
+    try:
+        image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+    except cv2.error as error:
+        raise UserInputError(opencv_decode_problem(path, error)) from None
     if image is None:
         raise UserInputError(f"{path}: not an image file (or a format neither Pillow nor OpenCV reads)")
     check_pixel_count(path, (image.shape[1], image.shape[0]))
@@ -102,9 +126,11 @@ def read_image(path):
         raise UserInputError(f"{path}: cannot decode image ({first_line(error)})") from None
 
 
-def first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+def opencv_decode_problem(path, error):
+    """OpenCV refuses oversize headers with an assertion naming its limits; say it plainly."""
+    if "CV_IO_MAX_IMAGE" in str(error):
+        return f"{path}: image is too large to decode safely (decompression-bomb guard)"
+    return f"{path}: cannot decode image (OpenCV: {first_line(error)})"
 
 
 def parse_camera_source(source):
@@ -123,16 +149,31 @@ def quiet_opencv(cv2):
         logging.setLogLevel(logging.LOG_LEVEL_ERROR)
 
 
-def open_capture(source):
+def stream_timeouts(cv2, seconds):
+    """VideoCapture params bounding open and read of a network stream, where OpenCV has them."""
+    names = ("CAP_PROP_OPEN_TIMEOUT_MSEC", "CAP_PROP_READ_TIMEOUT_MSEC")
+    if not all(hasattr(cv2, name) for name in names):
+        return []  # OpenCV before 4.5.4: FFmpeg's own defaults apply
+    return [value for name in names for value in (getattr(cv2, name), int(seconds * 1000))]
+
+
+def new_capture(cv2, parsed, timeout_seconds):
+    """cv2.VideoCapture; network streams get open/read timeouts. Files and local cameras do
+    not: a backend that does not know a parameter refuses to open the source at all."""
+    params = stream_timeouts(cv2, timeout_seconds) if "://" in str(parsed) else []
+    return cv2.VideoCapture(parsed, cv2.CAP_ANY, params) if params else cv2.VideoCapture(parsed)
+
+
+def open_capture(source, timeout_seconds=STREAM_TIMEOUT_SECONDS):
     """An opened frame source with read() -> (ok, frame) and release(); clear error otherwise."""
     parsed = parse_camera_source(source)
     if parsed == "picamera":
-        return open_picamera()
+        return open_picamera(timeout_seconds)
     import cv2
     quiet_opencv(cv2)
     if isinstance(parsed, str) and "://" not in parsed and not os.path.exists(parsed):
         raise UserInputError(f"{parsed}: no such video file or camera")
-    capture = cv2.VideoCapture(parsed)
+    capture = new_capture(cv2, parsed, timeout_seconds)
     if not capture.isOpened():
         capture.release()
         what = f"camera {parsed}" if isinstance(parsed, int) else f"{parsed}"
@@ -143,29 +184,36 @@ def open_capture(source):
 class PiCamera:
     """picamera2 behind the same read()/release() interface as cv2.VideoCapture."""
 
-    def __init__(self, picamera2_class, size=(640, 480)):
-        self.camera = picamera2_class()
+    def __init__(self, picamera2_class, size=(640, 480), timeout_seconds=STREAM_TIMEOUT_SECONDS):
+        self.camera, self.timeout_seconds = picamera2_class(), timeout_seconds
         config = self.camera.create_preview_configuration(main={"size": size, "format": "RGB888"})
         self.camera.configure(config)
         self.camera.start()
 
     def read(self):
+        """The next frame, waiting at most timeout_seconds: a stalled camera is an error, not a hang."""
+        job = self.camera.capture_array("main", wait=False)
+        try:
+            frame = self.camera.wait(job, timeout=self.timeout_seconds)
+        except TimeoutError:
+            raise UserInputError(f"picamera: no frame within {self.timeout_seconds:g} s "
+                                 "(camera stopped delivering frames)") from None
         # picamera2's "RGB888" is BGR byte order in memory, which is what OpenCV expects.
-        return True, self.camera.capture_array()
+        return frame is not None, frame
 
     def release(self):
         self.camera.stop()
         self.camera.close()
 
 
-def open_picamera():
+def open_picamera(timeout_seconds=STREAM_TIMEOUT_SECONDS):
     try:
         from picamera2 import Picamera2
     except ImportError:
         raise UserInputError("picamera: the picamera2 package is not installed; on Raspberry Pi OS "
                              "run: sudo apt install python3-picamera2 (or use --source 0 for a USB camera)") from None
     try:
-        return PiCamera(Picamera2)
+        return PiCamera(Picamera2, timeout_seconds=timeout_seconds)
     except (RuntimeError, IndexError, OSError) as error:
         raise UserInputError(f"picamera: cannot start the camera ({first_line(error)})") from None
 

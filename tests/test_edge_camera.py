@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
-from edge_runtime import camera, cli, sources, synthetic
+from edge_runtime import camera, cli, draw, sources, synthetic
+from edge_runtime import video as video_module
 
 FRAMES_PER_PHOTO = 12
 
@@ -20,11 +21,7 @@ def video(tmp_path_factory):
     photos = synthetic.make_photo_set(images[:40], labels[:40], 2, seed=3,
                                       options=synthetic.PhotoOptions(digits=(3, 4)))
     path = tmp_path_factory.mktemp("video") / "digits.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 15, (640, 480))
-    for photo in photos:
-        for _ in range(FRAMES_PER_PHOTO):
-            writer.write(photo.image)
-    writer.release()
+    video_module.write_video(path, [photo.image for photo in photos for _ in range(FRAMES_PER_PHOTO)], fps=15)
     return path, ["".join(map(str, p.labels)) for p in photos]
 
 
@@ -82,28 +79,52 @@ def test_camera_command_with_an_unopenable_source_fails_with_one_line(tmp_path, 
                      f"mnist-edge camera: error: {tmp_path / 'nothing.avi'}: no such video file or camera"]
 
 
+class RecordingCapture:
+    """A real cv2.VideoCapture that records whether it was released, optionally interrupted."""
+
+    def __init__(self, capture, interrupt_after=None):
+        self.capture, self.count, self.interrupt_after, self.released = capture, 0, interrupt_after, False
+
+    def read(self):
+        self.count += 1
+        if self.interrupt_after is not None and self.count > self.interrupt_after:
+            raise KeyboardInterrupt  # as Ctrl-C does mid-read
+        return self.capture.read()
+
+    def release(self):
+        self.released = True
+        self.capture.release()
+
+
 def test_ctrl_c_stops_cleanly_and_releases_the_capture(video):
-    """A frame source whose read() raises KeyboardInterrupt, as Ctrl-C does mid-read."""
-    class InterruptedCapture:
-        released = False
-
-        def __init__(self, capture):
-            self.capture, self.count = capture, 0
-
-        def read(self):
-            self.count += 1
-            if self.count > 3:
-                raise KeyboardInterrupt
-            return self.capture.read()
-
-        def release(self):
-            self.released = True
-            self.capture.release()
-
-    capture = InterruptedCapture(sources.open_capture(str(video[0])))
+    capture = RecordingCapture(sources.open_capture(str(video[0])), interrupt_after=3)
     summary = camera.run_camera(load_model(INT8_MODEL), capture, "video", camera.CameraOptions(headless=True),
                                 output=io.StringIO())
     assert (summary.frames, summary.stopped_by, capture.released) == (3, "interrupted", True)
+
+
+def test_a_save_dir_that_cannot_be_made_still_releases_the_capture(video, tmp_path):
+    (tmp_path / "a_file").write_text("")
+    capture = RecordingCapture(sources.open_capture(str(video[0])))
+    with pytest.raises(OSError):
+        camera.run_camera(load_model(INT8_MODEL), capture, "video",
+                          camera.CameraOptions(headless=True, save_dir=str(tmp_path / "a_file" / "snaps")))
+    assert capture.released
+
+
+def test_camera_command_reports_an_unusable_save_dir_in_one_line(video, tmp_path, capsys):
+    (tmp_path / "a_file").write_text("")
+    save_dir = tmp_path / "a_file" / "snaps"
+    assert cli.camera_main(["--source", str(video[0]), "--headless", "--save-dir", str(save_dir)]) == 1
+    assert capsys.readouterr().err == f"mnist-edge camera: error: {save_dir}: Not a directory\n"
+
+
+def test_headless_saving_draws_only_the_frames_it_saves(video, tmp_path, monkeypatch):
+    drawn = []
+    real_draw_digits = draw.draw_digits
+    monkeypatch.setattr(draw, "draw_digits", lambda frame, digits: drawn.append(1) or real_draw_digits(frame, digits))
+    run(video[0], headless=True, save_dir=str(tmp_path))
+    assert len(drawn) == 2 == len([p for p in tmp_path.iterdir() if "_digit" not in p.name])
 
 
 def test_fps_meter_reports_a_positive_rate():

@@ -1,5 +1,6 @@
 """edge_runtime.cli: `mnist-edge classify` on good and bad inputs, and without TensorFlow."""
 
+import io
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 from PIL import Image
 
 from conftest_edge import EXAMPLES_DIR, REPO, example_number
-from edge_runtime import cli
+from edge_runtime import cli, preprocess, video
 
 EXAMPLES = sorted(str(p) for p in EXAMPLES_DIR.iterdir())
 
@@ -23,8 +24,9 @@ def bad_inputs(tmp_path):
     (tmp_path / "empty_folder").mkdir()
     (tmp_path / "zero.png").write_bytes(b"")
     (tmp_path / "notes.jpg").write_text("shopping list\n")
-    good = (EXAMPLES_DIR / sorted(os.listdir(EXAMPLES_DIR))[0]).read_bytes()
-    (tmp_path / "truncated.jpg").write_bytes(good[:len(good) // 3] if good[:2] == b"\xff\xd8" else good[:300])
+    jpeg = io.BytesIO()
+    Image.fromarray(np.tile(np.arange(0, 256, 4, dtype=np.uint8), (48, 1))).save(jpeg, format="JPEG", quality=90)
+    (tmp_path / "truncated.jpg").write_bytes(jpeg.getvalue()[:len(jpeg.getvalue()) // 2])
     Image.new("1", (20000, 20000)).save(tmp_path / "bomb.png", optimize=True)
     return {name: str(tmp_path / name) for name in
             ("empty_folder", "zero.png", "notes.jpg", "truncated.jpg", "bomb.png", "missing.png")}
@@ -43,11 +45,10 @@ def test_json_lines_for_good_and_bad_inputs_and_exit_status_1(bad_inputs, capsys
         bad_inputs["empty_folder"]: "folder has no image or video files",
         bad_inputs["zero.png"]: "empty file (0 bytes)",
         bad_inputs["notes.jpg"]: "not an image file (or a format neither Pillow nor OpenCV reads)",
-        bad_inputs["truncated.jpg"]: errors[bad_inputs["truncated.jpg"]],
+        bad_inputs["truncated.jpg"]: "cannot decode image (Truncated File Read)",
         bad_inputs["bomb.png"]: "image is too large to decode safely (decompression-bomb guard)",
         bad_inputs["missing.png"]: "no such file",
     }
-    assert errors[bad_inputs["truncated.jpg"]].startswith("cannot decode image (")
     assert "Traceback" not in out + err
 
 
@@ -69,14 +70,36 @@ def test_all_good_inputs_exit_0_and_folders_expand(capsys):
 def test_a_video_file_gives_one_record_per_frame(tmp_path, capsys):
     frame = cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*"))))
     path = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480))
-    for _ in range(4):
-        writer.write(frame)
-    writer.release()
+    video.write_video(path, [frame] * 4, fps=10)
     assert cli.classify_main(["--json", str(path)]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     number = example_number(next(EXAMPLES_DIR.glob("frame_*")))
     assert [(r["frame"], r["number"]) for r in records] == [(i, number) for i in range(4)]
+
+
+def test_a_one_pixel_high_strip_is_classified_not_a_crash(tmp_path, capsys):
+    path = tmp_path / "strip.png"
+    Image.new("L", (3000, 1), 200).save(path)
+    assert cli.classify_main(["--json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"source": str(path), "digits": [], "number": ""}
+
+
+def test_an_opencv_error_is_that_inputs_one_line_error_and_the_others_go_on(monkeypatch, capsys):
+    """Backstop for OpenCV failures no check foresaw; the error raised is OpenCV's own."""
+    real_find_digits = preprocess.find_digits
+
+    def failing_on_photos(image, *args):
+        if image.shape[:2] == (1200, 1600):
+            cv2.resize(image, (0, 0))  # raises cv2.error: (-215:Assertion failed)
+        return real_find_digits(image, *args)
+    monkeypatch.setattr(preprocess, "find_digits", failing_on_photos)
+    photo, digit = str(next(EXAMPLES_DIR.glob("photo_*"))), str(next(EXAMPLES_DIR.glob("mnist_28x28_*")))
+    assert cli.classify_main(["--json", photo, digit]) == 1
+    out, err = capsys.readouterr()
+    first, second = [json.loads(line) for line in out.splitlines()]
+    assert first["source"] == photo and first["error"].startswith("image processing failed (OpenCV: OpenCV(")
+    assert "(-215:Assertion failed)" in first["error"] and "\n" not in first["error"]
+    assert second["number"] == example_number(digit) and "Traceback" not in out + err
 
 
 def test_a_text_file_named_tflite_is_a_one_line_model_error(tmp_path, capsys):
@@ -108,14 +131,14 @@ def test_a_model_with_the_wrong_input_shape_is_refused(tmp_path, capsys):
                                        "is not a 28x28 grayscale image\n")
 
 
-BLOCK_TENSORFLOW = textwrap.dedent("""
-    import importlib.abc, sys
-    BLOCKED = ("tensorflow", "keras", "tf_keras")
+BLOCK_IMPORTS = textwrap.dedent("""
+    import importlib.abc, os, sys
+    BLOCKED = tuple(os.environ["BLOCKED_MODULES"].split(","))
 
     class Block(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
             if name.split(".")[0] in BLOCKED:
-                raise ImportError(f"{name} is not installed on this Pi")
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 
     sys.meta_path.insert(0, Block())
     sys.argv[0] = "edge_runtime"
@@ -128,10 +151,14 @@ BLOCK_TENSORFLOW = textwrap.dedent("""
 """)
 
 
-def run_without_tensorflow(*arguments):
-    environment = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-c", BLOCK_TENSORFLOW, *arguments], capture_output=True,
+def run_without(blocked, *arguments):
+    environment = dict(os.environ, PYTHONPATH=str(REPO), BLOCKED_MODULES=",".join(blocked))
+    return subprocess.run([sys.executable, "-c", BLOCK_IMPORTS, *arguments], capture_output=True,
                           text=True, env=environment, cwd=REPO, timeout=120)
+
+
+def run_without_tensorflow(*arguments):
+    return run_without(("tensorflow", "keras", "tf_keras"), *arguments)
 
 
 def test_python_m_edge_runtime_classifies_where_tensorflow_cannot_be_imported():
@@ -147,3 +174,24 @@ def test_forcing_the_tensorflow_backend_without_tensorflow_is_a_clear_error():
     assert result.returncode == 1
     assert "mnist-edge classify: error: no TFLite interpreter installed (tensorflow)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["classify", "camera", "benchmark"])
+def test_a_missing_opencv_names_the_edge_extra_and_exits_1(command):
+    result = run_without(("cv2",), command, "--help")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (f"mnist-edge {command}: missing dependency (cv2); "
+                                             "install it with: pip install 'mnist-edge[edge]'")
+
+
+def test_a_reader_that_closes_the_pipe_early_gets_no_traceback():
+    """`mnist-edge classify --json ... | head -1`: the pipe closes while results are still coming."""
+    command = [sys.executable, "-m", "edge_runtime", "classify", "--json", *EXAMPLES * 10]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+                               env=dict(os.environ, PYTHONPATH=str(REPO)))
+    first = process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait() == 1
+    assert json.loads(first)["source"] == EXAMPLES[0]
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "Exception ignored" not in stderr

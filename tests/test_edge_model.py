@@ -1,10 +1,14 @@
 """edge_runtime.model: the fast input/output paths give exactly what the general ones give."""
 
+import json
+import shutil
+
 import numpy as np
 import pytest
 
 from conftest_edge import FLOAT_MODEL, INT8_MODEL, load_model, mnist_test_arrays
 from edge_runtime import model as model_module
+from edge_runtime.errors import ModelError
 
 
 def reference_scores(model, image):
@@ -70,3 +74,75 @@ def test_rejects_non_uint8_or_wrongly_shaped_images():
         model.scores(np.zeros((28, 28)))
     with pytest.raises(ValueError, match=r"\(32, 32\)"):
         model.scores(np.zeros((32, 32), np.uint8))
+
+
+# quantize_lookup_table against formulas written out by hand (independent of the implementation).
+
+def test_int8_lookup_for_pixels_over_255_is_pixel_minus_128():
+    for scale in (1 / 255, float(np.float32(1 / 255))):  # exact, and as a .tflite stores it
+        table = model_module.quantize_lookup_table(1 / 255, 0.0, np.dtype(np.int8), (scale, -128))
+        np.testing.assert_array_equal(table, np.arange(256) - 128)
+        assert table.dtype == np.int8
+
+
+def test_int8_lookup_clips_at_the_dtype_range():
+    """Scale 1/510: pixel p -> 2p - 128, which passes 127 from p = 128 on."""
+    table = model_module.quantize_lookup_table(1 / 255, 0.0, np.dtype(np.int8), (1 / 510, -128))
+    expected = np.minimum(2 * np.arange(256) - 128, 127)
+    np.testing.assert_array_equal(table, expected)
+
+
+def test_uint8_lookup_adds_a_nonzero_zero_point_and_clips_at_255():
+    table = model_module.quantize_lookup_table(1 / 255, 0.0, np.dtype(np.uint8), (1 / 255, 3))
+    np.testing.assert_array_equal(table, np.minimum(np.arange(256) + 3, 255))
+    assert table.dtype == np.uint8
+
+
+def test_pixel_offset_is_added_after_scaling():
+    table = model_module.quantize_lookup_table(1.0, -128.0, np.dtype(np.int8), (1.0, 0))
+    np.testing.assert_array_equal(table, np.arange(256) - 128)
+    floats = model_module.quantize_lookup_table(2 / 255, -1.0, np.dtype(np.float32), (0.0, 0))
+    np.testing.assert_array_equal(floats, (np.arange(256) * (2 / 255) - 1.0).astype(np.float32))
+
+
+def test_a_sidecar_pixel_offset_reaches_the_models_input_table(tmp_path):
+    path = tmp_path / "model.tflite"
+    shutil.copyfile(FLOAT_MODEL, path)
+    path.with_suffix(".json").write_text(json.dumps({"input": {"pixel_scale": 2 / 255, "pixel_offset": -1.0}}))
+    model = model_module.DigitModel(path)
+    np.testing.assert_array_equal(model._lookup, (np.arange(256) * (2 / 255) - 1.0).astype(np.float32))
+
+
+def details_of(path):
+    model = load_model(path)
+    return model.interpreter.get_input_details()[0], model.interpreter.get_output_details()[0]
+
+
+def test_an_integer_input_without_a_quantization_scale_is_a_model_error():
+    input_detail, output_detail = details_of(INT8_MODEL)
+    unscaled = dict(input_detail, quantization=(0.0, 0))
+    with pytest.raises(ModelError, match=r"m\.tflite: integer input tensor has no quantization scale \(0\.0, 0\)"):
+        model_module.check_digit_model("m.tflite", tuple("0123456789"), unscaled, output_detail)
+
+
+def test_labels_that_do_not_match_the_outputs_are_a_model_error():
+    input_detail, output_detail = details_of(INT8_MODEL)
+    with pytest.raises(ModelError, match=r"m\.tflite: model has 10 outputs but 2 labels \(from m\.json"):
+        model_module.check_digit_model("m.tflite", ("0", "1"), input_detail, output_detail)
+
+
+@pytest.mark.parametrize("sidecar, message", [
+    ({"labels": ["0", "1", "2"]}, "model has 10 outputs but 3 labels"),
+    ({"input": None}, "invalid model sidecar: 'input' must be an object, got None"),
+    ({"labels": []}, "invalid model sidecar: 'labels' must be a non-empty list"),
+    ({"input": {"pixel_scale": "1/255"}}, "'input.pixel_scale' must be a positive number, got '1/255'"),
+    ({"input": {"pixel_offset": None}}, "'input.pixel_offset' must be a number, got None"),
+])
+def test_bad_sidecars_are_one_line_model_errors_naming_the_file(tmp_path, sidecar, message):
+    path = tmp_path / "model_int8.tflite"
+    shutil.copyfile(INT8_MODEL, path)
+    path.with_suffix(".json").write_text(json.dumps(sidecar))
+    with pytest.raises(ModelError) as error:
+        model_module.DigitModel(path)
+    assert str(error.value).startswith(str(tmp_path / "model_int8.")) and message in str(error.value)
+    assert "\n" not in str(error.value)

@@ -102,3 +102,38 @@ def test_large_photos_are_processed_at_working_size_and_boxes_mapped_back():
     (candidate,) = preprocess.find_digits(page)
     x, y, w, h = candidate.box
     assert 1400 < x < 1700 and 1000 < y < 1400 and 500 < h < 1000
+
+
+@pytest.mark.parametrize("shape", [(1, 3000), (3000, 1), (2, 5000)])
+def test_one_pixel_strips_larger_than_the_working_size_do_not_crash(shape):
+    """1x3000 scales to 0.34 pixels high, which must round up to 1, not down to an empty image."""
+    strip = np.full(shape, 200, np.uint8)
+    strip[..., ::50] = 20
+    assert preprocess.find_digits(strip) == []
+
+
+def count_thresholds(monkeypatch):
+    calls = []
+    real = cv2.threshold
+
+    def counting(*args):
+        calls.append(args[2:])
+        return real(*args)
+    monkeypatch.setattr(cv2, "threshold", counting)
+    return calls
+
+
+def test_binarize_thresholds_once_when_otsu_is_above_the_floor(monkeypatch):
+    page = blank_paper(0)
+    cv2.putText(page, "42", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 180, 12)
+    otsu, expected = cv2.threshold(page, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    calls = count_thresholds(monkeypatch)
+    mask, level = preprocess.binarize(page, min_threshold=20)
+    assert len(calls) == 1 and level == otsu > 20
+    np.testing.assert_array_equal(mask, expected)
+
+
+def test_binarize_uses_the_floor_on_blank_noisy_paper(monkeypatch):
+    noise = np.random.default_rng(0).integers(0, 12, (100, 100)).astype(np.uint8)
+    mask, level = preprocess.binarize(noise, min_threshold=20)
+    assert level == 20 and not mask.any()

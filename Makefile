@@ -6,13 +6,18 @@ VENV := .venv
 TFLITE_VENV := .venv-tflite-runtime
 OUT ?= runs/main
 
-.PHONY: pipeline test venv venv-tflite-runtime test-data ship-models clean
+.PHONY: pipeline test aarch64-check venv venv-tflite-runtime test-data ship-models clean
 
 pipeline: venv
 	$(VENV)/bin/mnist-edge pipeline --out $(OUT)
 
 test: venv venv-tflite-runtime test-data
 	TFLITE_RUNTIME_PYTHON=$(CURDIR)/$(TFLITE_VENV)/bin/python $(VENV)/bin/python -m pytest
+
+# The edge runtime under qemu on Debian bookworm arm64 (Raspberry Pi OS 64-bit); labels must
+# match this machine's. Needs root (apt-get, debootstrap). See docs/raspberry-pi.md.
+aarch64-check:
+	bash scripts/aarch64/check.sh
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml

@@ -99,12 +99,23 @@ build_rootfs() {
         bookworm "$ROOTFS.partial" "$mirror" >"$CACHE/debootstrap.log" 2>&1 \
         || { tail -n 20 "$CACHE/debootstrap.log" >&2; return 1; }
     # --foreign leaves the second stage undone; unpacking every .deb completes the tree
-    # (no maintainer scripts run, which a Python-only check does not need).
+    # (no maintainer scripts run; link_alternatives makes the one link of theirs we need).
     local deb
     for deb in "$ROOTFS.partial"/var/cache/apt/archives/*.deb; do dpkg -x "$deb" "$ROOTFS.partial"; done
     rm -f "$ROOTFS.partial"/var/cache/apt/archives/*.deb
     echo "$ROOTFS_STAMP" > "$ROOTFS.partial/.mnist-edge-stamp"
     mv "$ROOTFS.partial" "$ROOTFS"
+}
+
+# dpkg -x runs no maintainer scripts, so update-alternatives never made the links through
+# which apt's numpy finds BLAS/LAPACK; make them (idempotent, also for an older cached rootfs).
+link_alternatives() {
+    local lib="$ROOTFS/usr/lib/aarch64-linux-gnu" name
+    for name in blas lapack; do
+        if [[ -e "$lib/$name/lib$name.so.3" && ! -e "$lib/lib$name.so.3" ]]; then
+            ln -s "$name/lib$name.so.3" "$lib/lib$name.so.3"
+        fi
+    done
 }
 
 # install_set NAME PIP_ARGS...: the same requirements into an x86_64 venv and an aarch64 dir.
@@ -124,6 +135,7 @@ main() {
     local mirror; mirror=$(debian_mirror)
     QEMU="${MNIST_EDGE_QEMU:-$(fetch_qemu "$mirror")}"
     build_rootfs "$mirror"
+    link_alternatives
     log "qemu: $("$QEMU" --version | head -n1); rootfs ready after $(elapsed)"
 
     if [[ -n "${MNIST_EDGE_AARCH64_WORK:-}" ]]; then

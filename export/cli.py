@@ -27,6 +27,11 @@ def add_compare_arguments(parser):
                         help="fail when int8 accuracy is more than this many points below Keras")
 
 
+def add_against_argument(parser):
+    parser.add_argument("--against", help="another run's folder (e.g. --arch seed): its models are "
+                        "compared too and the report shows both architectures side by side")
+
+
 def export_settings(arguments):
     from export.convert import VARIANTS
     from export.exporter import ExportSettings
@@ -60,6 +65,9 @@ def run_compare(arguments, data):
     out_dir = Path(arguments.out)
     keras_path = out_dir / MODEL_NAME
     result = compare.compare(load_keras_model(keras_path), keras_path, out_dir, data, make_progress)
+    result["architecture"] = compare.architecture_of(keras_path)
+    if getattr(arguments, "against", None):
+        add_side_by_side(result, Path(arguments.against), data)
     passed = compare.apply_gate(result, arguments.budget)
     for variant, record in result["models"].items():
         if variant != "keras":
@@ -69,12 +77,33 @@ def run_compare(arguments, data):
     report.write_reports(result, out_dir)
     report_plot.plot_report(result, out_dir / "report.png")
     print(report.format_table(report.summary_rows(result)))
+    print_side_by_side(result)
     print(f"wrote {out_dir}/report.json, report.md, report.png")
     if not passed:
         print(f"mnist-edge: deployment gate failed: int8 is {result['gate']['int8_drop_points']} points "
               f"below Keras (budget {arguments.budget})")
         return GATE_FAILED
     return 0
+
+
+def add_side_by_side(result, other_dir, data):
+    """Compare the other run's models the same way and record both architectures' figures."""
+    from export import compare
+    from export.exporter import load_keras_model
+
+    keras_path = other_dir / MODEL_NAME
+    other = compare.compare(load_keras_model(keras_path), keras_path, other_dir, data, make_progress)
+    other_arch = compare.architecture_of(keras_path)
+    if other_arch == result["architecture"]:
+        other_arch = f"{other_arch} ({other_dir.name})"
+    result["side_by_side"] = compare.side_by_side({result["architecture"]: result, other_arch: other})
+
+
+def print_side_by_side(result):
+    from export import report
+
+    if "side_by_side" in result:
+        print(report.format_table(report.side_by_side_rows(result), report.SIDE_BY_SIDE_HEADER))
 
 
 def load_data(arguments):
@@ -126,6 +155,7 @@ def compare_main(argv=None):
                              "exit 3 when int8 falls more than --budget points below Keras.",
                              "folder holding model.keras and model_*.tflite; reports are written there")
     add_compare_arguments(parser)
+    add_against_argument(parser)
     return run_command("mnist-edge compare", compare_body, parser.parse_args(argv))
 
 

@@ -101,6 +101,29 @@ def compare(keras_model, keras_path, model_dir, data, progress_factory=None, var
     return report
 
 
+def architecture_of(keras_path):
+    """The architecture named in the history.json beside the model, else the folder's name."""
+    import json
+
+    history = Path(keras_path).with_name("history.json")
+    if history.is_file():
+        return json.loads(history.read_text(encoding="utf-8"))["config"].get("arch", "seed")
+    return Path(keras_path).parent.name
+
+
+SIDE_BY_SIDE_FIELDS = ("accuracy", "bytes", "latency_us_p50")
+
+
+def side_by_side(reports):
+    """{architecture: {model: {accuracy, bytes, latency}}} from {architecture: compare() report}:
+    the figures a user weighs when choosing between two trained architectures."""
+    if len(reports) < 2:
+        raise ValueError(f"side by side needs two architectures, got {sorted(reports)}")
+    return {arch: {name: {field: record[field] for field in SIDE_BY_SIDE_FIELDS if field in record}
+                   for name, record in report["models"].items()}
+            for arch, report in reports.items()}
+
+
 def apply_gate(report, budget_points):
     """Deployment gate: int8 may fall at most `budget_points` percentage points below Keras."""
     models = report["models"]

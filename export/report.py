@@ -62,6 +62,29 @@ def disagreement_section(report):
             + markdown_table(["test index", "true label", "float32 (score)", "int8 (score)"], rows))
 
 
+def side_by_side_rows(report):
+    """One row per architecture: Keras and int8 accuracy, int8 drop, int8 size and latency."""
+    rows = []
+    for arch, models in report.get("side_by_side", {}).items():
+        keras, int8 = models.get("keras", {}), models.get("int8", {})
+        drop = 100 * (keras["accuracy"] - int8["accuracy"]) if keras and int8 else None
+        rows.append((arch, f"{100 * keras['accuracy']:.2f}" if keras else "-",
+                     f"{100 * int8['accuracy']:.2f}" if int8 else "-", "-" if drop is None else f"{drop:.2f}",
+                     f"{int8['bytes'] / 1024:.1f}" if int8 else "-",
+                     f"{int8['latency_us_p50']:.1f}" if "latency_us_p50" in int8 else "-"))
+    return rows
+
+
+SIDE_BY_SIDE_HEADER = ("architecture", "Keras %", "int8 %", "int8 drop (points)", "int8 KiB",
+                       "int8 latency µs (p50, 1 thread)")
+
+
+def side_by_side_sections(report):
+    if "side_by_side" not in report:
+        return []
+    return ["## Architectures side by side", markdown_table(SIDE_BY_SIDE_HEADER, side_by_side_rows(report))]
+
+
 def render_markdown(report):
     gate = report.get("gate", {})
     verdict = "passed" if gate.get("passed") else "FAILED"
@@ -76,6 +99,7 @@ def render_markdown(report):
         per_class_section(report),
         "## Where float32 and int8 disagree",
         disagreement_section(report),
+        *side_by_side_sections(report),
     ]) + "\n"
 
 

@@ -32,6 +32,24 @@ def draw_accuracy_vs_size(axes, models):
     axes.grid(alpha=0.3)
 
 
+def draw_accuracy_vs_latency(axes, side_by_side):
+    """Each architecture's TFLite models: latency across, accuracy up, marker area by file size."""
+    for arch, models in side_by_side.items():
+        names = [name for name in models if "latency_us_p50" in models[name]]
+        latency = [models[name]["latency_us_p50"] for name in names]
+        accuracy = [100 * models[name]["accuracy"] for name in names]
+        sizes = [models[name]["bytes"] / 1024 for name in names]
+        axes.scatter(latency, accuracy, s=[4 * size for size in sizes], alpha=0.5, label=arch)
+        for name, x, y, size in zip(names, latency, accuracy, sizes):
+            axes.annotate(f"{arch} {name}\n{size:.0f} KiB", (x, y), fontsize=7, xytext=(4, 4),
+                          textcoords="offset points")
+    axes.set_xlabel("latency µs (p50, 1 thread)")
+    axes.set_ylabel("test accuracy (%)")
+    axes.set_title("accuracy vs latency (area: file size)")
+    axes.legend(fontsize=8)
+    axes.grid(alpha=0.3)
+
+
 def plot_report(report, destination):
     import matplotlib
 
@@ -39,13 +57,17 @@ def plot_report(report, destination):
     from matplotlib import pyplot
 
     models = ordered_models(report)
-    figure, axes = pyplot.subplots(2, 3, figsize=(15, 9))
+    columns = 4 if "side_by_side" in report else 3
+    figure, axes = pyplot.subplots(2, columns, figsize=(5 * columns, 9))
     panels = axes.ravel()
     for panel, (name, record) in zip(panels[:5], models):
         draw_confusion(panel, name, record)
     for panel in panels[len(models):5]:
         panel.axis("off")
     draw_accuracy_vs_size(panels[5], models)
+    if "side_by_side" in report:
+        draw_accuracy_vs_latency(panels[6], report["side_by_side"])
+        panels[7].axis("off")
     figure.tight_layout()
     with atomic_path(destination) as temporary:
         figure.savefig(temporary, format="png", dpi=90)

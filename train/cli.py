@@ -18,11 +18,19 @@ def add_data_argument(parser):
 
 
 def add_training_arguments(parser):
-    """Flags shared by `train` and `pipeline`, defaulting to the original recipe."""
+    """Flags shared by `train` and `pipeline`. Recipe flags left unset take --arch's recipe."""
+    from train.recipe import RECIPES, SCHEDULES
+
     defaults = TrainConfig()
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    parser.add_argument("--arch", choices=sorted(RECIPES), default=defaults.arch,
+                        help="edge: batch norm, augmentation, cosine schedule (default); "
+                             "seed: the original recipe, for comparison")
+    parser.add_argument("--epochs", type=int, help="default: the recipe's (edge 6, seed 5)")
+    parser.add_argument("--batch-size", type=int, help="default: the recipe's (edge 128, seed 64)")
+    parser.add_argument("--learning-rate", type=float, help="peak rate; default: the recipe's")
+    parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                        help="seeded shift/rotation/scale/stroke augmentation (default: the recipe's)")
+    parser.add_argument("--schedule", choices=SCHEDULES, help="default: the recipe's")
     parser.add_argument("--validation-size", type=int, default=defaults.validation_size,
                         help="training images held out for validation (never the test set)")
     parser.add_argument("--train-subset", type=int, default=0,
@@ -33,8 +41,10 @@ def add_training_arguments(parser):
 
 
 def config_from_arguments(arguments):
-    names = {field.name for field in dataclasses.fields(TrainConfig)}
-    return TrainConfig(**{name: value for name, value in vars(arguments).items() if name in names})
+    """The --arch recipe, with every flag the user gave laid over it."""
+    names = {field.name for field in dataclasses.fields(TrainConfig)} - {"arch"}
+    given = {name: value for name, value in vars(arguments).items() if name in names and value is not None}
+    return TrainConfig.recipe(arguments.arch, **given)
 
 
 def make_progress_factory():
@@ -50,7 +60,12 @@ def train_from_arguments(arguments):
     data = mnist_data.resolve_and_load(arguments.data)
     print(f"data: {data.source} ({len(data.x_train)} training, {len(data.x_test)} test images)")
     config = config_from_arguments(arguments)
-    train(data, config, arguments.out, restart=arguments.restart, progress_factory=make_progress_factory())
+    if arguments.strategy:
+        from train.distributed import train_distributed
+
+        train_distributed(data, config, arguments.out, arguments.strategy)
+    else:
+        train(data, config, arguments.out, restart=arguments.restart, progress_factory=make_progress_factory())
     print(f"wrote {arguments.out}/{MODEL_NAME}")
     return 0
 
@@ -61,6 +76,9 @@ def build_parser():
     add_data_argument(parser)
     parser.add_argument("--out", required=True, help="folder for model.keras, history.json, curves")
     add_training_arguments(parser)
+    parser.add_argument("--strategy", choices=("mirrored", "multiworker"),
+                        help="train through tf.distribute (multiworker reads the cluster from TF_CONFIG); "
+                             "same model and recipe, no resume")
     return parser
 
 

@@ -21,13 +21,22 @@ CURVES_NAME = "training_curves.png"
 class TrainConfig:
     """Everything that decides the trained weights. Checkpoints record it to refuse mismatches."""
 
-    arch: str = "seed"
-    epochs: int = 5
-    batch_size: int = 64
-    learning_rate: float = 1e-3
+    arch: str = "edge"      # defaults are the edge recipe; TrainConfig.recipe("seed") is the original
+    epochs: int = 6
+    batch_size: int = 128
+    learning_rate: float = 3e-3  # the peak rate under the cosine schedule
     validation_size: int = 5000
     train_subset: int = 0  # 0 = all training images; a subset makes quick experiments and tests
     seed: int = 0
+    augment: bool = True   # seeded shifts, rotations, scalings and stroke widths (train/augment.py)
+    schedule: str = "cosine"
+
+    @classmethod
+    def recipe(cls, arch="edge", **overrides):
+        """The recipe `arch` is trained with (train/recipe.py), with any field overridden."""
+        from train.recipe import recipe_for
+
+        return cls(arch=arch, **{**recipe_for(arch), **overrides})
 
     def identity(self):
         """The fields that must match for a checkpoint to be resumed (epochs may grow)."""
@@ -75,24 +84,60 @@ def load_state(out_dir, config, data_fingerprint):
     import keras
 
     model = keras.models.load_model(checkpoint_path, safe_mode=True)
+    restore_seed_generators(model, state.get("seed_generators", []))
     return model, state["history"]
+
+
+def seed_generators(model):
+    """Layers' random-number states (Dropout's). A .keras file keeps the seed but resets the
+    counter, so a resumed run would draw other dropout masks than an uninterrupted one."""
+    return [layer.seed_generator.state for layer in model.layers if hasattr(layer, "seed_generator")]
+
+
+def restore_seed_generators(model, saved):
+    states = seed_generators(model)
+    if len(states) != len(saved):
+        raise UserInputError(f"checkpoint records {len(saved)} random-number states, the model has {len(states)}; "
+                             "pass --restart to start over")
+    for state, values in zip(states, saved):
+        state.assign(np.asarray(values, dtype=state.dtype))
 
 
 def save_checkpoint(out_dir, model, config, data_fingerprint, history):
     """Checkpoint first, state second: the state never points at a checkpoint that is not there."""
     with atomic_path(out_dir / CHECKPOINT_NAME) as temporary:
         model.save(temporary)
-    state = {"config": config.identity(), "data": data_fingerprint, "history": history}
+    state = {"config": config.identity(), "data": data_fingerprint, "history": history,
+             "seed_generators": [np.asarray(state).tolist() for state in seed_generators(model)]}
     write_text_atomic(out_dir / STATE_NAME, json.dumps(state, indent=2))
+
+
+def epoch_images(train, config, epoch):
+    """This epoch's seeded permutation, augmented under the same key when the recipe says so."""
+    x_train, y_train = train
+    order = np.random.default_rng([config.seed, epoch]).permutation(len(x_train))
+    if config.augment:
+        from train.augment import augment
+
+        return augment(x_train[order], config.seed, epoch), y_train[order]
+    return x_train[order], y_train[order]
+
+
+def new_model(config, train_images, distributed=False):
+    """The architecture compiled with the recipe's learning rate (or schedule)."""
+    from train.model import build_model
+    from train.recipe import learning_rate_for, steps_per_epoch
+
+    steps = steps_per_epoch(train_images, config.batch_size)
+    return build_model(config.arch, learning_rate_for(config, steps), distributed)
 
 
 def run_one_epoch(model, train, validation, config, epoch, progress):
     """Fit one epoch on a seeded permutation, so a resumed run sees the same batches."""
-    x_train, y_train = train
-    order = np.random.default_rng([config.seed, epoch]).permutation(len(x_train))
+    x_train, y_train = epoch_images(train, config, epoch)
     started = time.perf_counter()
     result = model.fit(
-        scale_images(x_train[order]), y_train[order],
+        scale_images(x_train), y_train,
         batch_size=config.batch_size, epochs=1, shuffle=False, verbose=0,
         validation_data=(scale_images(validation[0]), validation[1]),
         callbacks=[progress] if progress else [],
@@ -101,33 +146,33 @@ def run_one_epoch(model, train, validation, config, epoch, progress):
     return {"epoch": epoch + 1, **logs, "seconds": round(time.perf_counter() - started, 2)}
 
 
-def write_final_artifacts(out_dir, model, config, history):
+def write_final_artifacts(out_dir, model, config, history, distributed=None):
     """model.keras, history.json and the curves PNG, each replaced atomically."""
     from train.plots import plot_history
 
     with atomic_path(out_dir / MODEL_NAME) as temporary:
         model.save(temporary)
     record = {"config": dataclasses.asdict(config), "epochs": history}
+    if distributed:
+        record["distributed"] = distributed
     write_text_atomic(out_dir / HISTORY_NAME, json.dumps(record, indent=2))
     plot_history(history, out_dir / CURVES_NAME)
 
 
 def train(data, config, out_dir, restart=False, log=print, progress_factory=None):
     """Train (or resume training) into `out_dir`; return the trained Keras model."""
-    from train.model import build_model
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     make_deterministic(config.seed)
     fingerprint = data.fingerprint()
     model, history = (None, []) if restart else load_state(out_dir, config, fingerprint)
+    train_split, validation_split = split_train_validation(data, config)
     if model is None:
-        model = build_model(config.arch, config.learning_rate)
+        model = new_model(config, len(train_split[0]))
     elif len(history) >= config.epochs:
         log(f"{out_dir}: already trained for {len(history)} epochs; pass --restart to train again")
     else:
         log(f"{out_dir}: resuming after epoch {len(history)} of {config.epochs}")
-    train_split, validation_split = split_train_validation(data, config)
     for epoch in range(len(history), config.epochs):
         progress = progress_factory(epoch, config) if progress_factory else None
         history.append(run_one_epoch(model, train_split, validation_split, config, epoch, progress))

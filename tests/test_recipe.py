@@ -1,0 +1,95 @@
+"""The edge recipe: seeded augmentation, the two architectures, recipes, schedule, folded batch norm."""
+
+import json
+
+import numpy as np
+import pytest
+
+from train.augment import AugmentRanges, augment
+
+NO_CHANGE = AugmentRanges(rotation_degrees=0.0, scale=(1.0, 1.0), shift_pixels=0.0, thicken_share=0.0, thin_share=0.0)
+
+
+def test_augmentation_is_keyed_by_seed_and_epoch(mnist):
+    images = mnist.x_train[:300]
+    first = augment(images, seed=0, epoch=1)
+    assert first.dtype == np.uint8 and first.shape == images.shape
+    np.testing.assert_array_equal(first, augment(images, seed=0, epoch=1))
+    assert not np.array_equal(first, augment(images, seed=0, epoch=2))
+    assert not np.array_equal(first, augment(images, seed=1, epoch=1))
+
+
+def test_zero_ranges_leave_images_unchanged(mnist):
+    images = mnist.x_train[:100]
+    np.testing.assert_array_equal(augment(images, seed=0, epoch=0, ranges=NO_CHANGE), images)
+
+
+def test_a_pure_shift_moves_the_ink(mnist):
+    image = mnist.x_train[:1]
+    moved = augment(image, 0, 0, AugmentRanges(rotation_degrees=0.0, scale=(1.0, 1.0), shift_pixels=2.0,
+                                                 thicken_share=0.0, thin_share=0.0))
+    # A shift of up to 2 px in each axis keeps the ink inside the frame and its total almost unchanged.
+    assert abs(int(moved.sum()) - int(image.sum())) / image.sum() < 0.05
+
+
+def test_augmentation_is_light(mnist):
+    """Small transforms: the bulk of each digit's ink stays where it was."""
+    images = mnist.x_train[:500].astype(np.float64)
+    augmented = augment(mnist.x_train[:500], 0, 0).astype(np.float64)
+    overlap = (images * augmented).sum(axis=(1, 2)) / np.sqrt((images ** 2).sum(axis=(1, 2))
+                                                               * (augmented ** 2).sum(axis=(1, 2)))
+    assert np.median(overlap) > 0.5
+
+
+def test_recipes_keep_the_original_and_default_to_edge():
+    from train.training import TrainConfig
+
+    seed = TrainConfig.recipe("seed")
+    assert (seed.arch, seed.epochs, seed.batch_size, seed.learning_rate, seed.augment, seed.schedule) == (
+        "seed", 5, 64, 1e-3, False, "constant")
+    assert TrainConfig() == TrainConfig.recipe("edge")
+    assert TrainConfig.recipe("seed", epochs=2).epochs == 2
+    with pytest.raises(ValueError, match="unknown architecture 'big'"):
+        TrainConfig.recipe("big")
+
+
+def test_cli_flags_lay_over_the_arch_recipe():
+    from train.cli import build_parser, config_from_arguments
+
+    parse = lambda *flags: config_from_arguments(build_parser().parse_args(["--out", "x", *flags]))  # noqa: E731
+    assert parse("--arch", "seed") == __import__("train.training").training.TrainConfig.recipe("seed")
+    assert parse("--no-augment").augment is False and parse().arch == "edge"
+    assert parse("--arch", "seed", "--batch-size", "32").batch_size == 32
+
+
+def test_edge_model_is_smaller_than_the_seed():
+    pytest.importorskip("tensorflow")
+    from train.model import build_model
+
+    edge, seed = build_model("edge"), build_model("seed")
+    assert edge.count_params() < seed.count_params()
+    with pytest.raises(ValueError, match="unknown architecture"):
+        build_model("resnet")
+
+
+def test_cosine_schedule_warms_up_then_decays():
+    pytest.importorskip("tensorflow")
+    from train.recipe import learning_rate_for
+    from train.training import TrainConfig
+
+    config = TrainConfig(epochs=2, learning_rate=3e-3)
+    schedule = learning_rate_for(config, steps=100)
+    rates = [float(schedule(step)) for step in (0, 25, 100, 199)]
+    assert rates[0] == pytest.approx(3e-4)
+    assert rates[1] == pytest.approx(3e-3)
+    assert rates[1] > rates[2] > rates[3] and rates[3] < 1e-4
+    assert learning_rate_for(TrainConfig.recipe("seed"), steps=100) == 1e-3
+
+
+def test_batch_norm_is_folded_into_the_convolutions(small_run):
+    """small_run trains the default (edge) architecture; on the device it is plain conv layers."""
+    for variant in ("float32", "int8"):
+        sidecar = json.loads((small_run / f"model_{variant}.json").read_text())
+        ops = {entry["op"] for entry in sidecar["ops"]}
+        assert "CONV_2D" in ops
+        assert not ops & {"MUL", "ADD", "SUB", "RSQRT", "BATCH_NORM"}, ops

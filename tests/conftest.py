@@ -1,6 +1,9 @@
 """Shared fixtures: the real MNIST data from ../shared/data and models trained once per session."""
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +54,26 @@ def small_run(mnist, tmp_path_factory):
     export_all(out_dir / "model.keras", out_dir, mnist, ExportSettings(representative_size=200),
                log=lambda message: None)
     return out_dir
+
+
+@pytest.fixture(scope="session")
+def full_run(mnist_npz_path, tmp_path_factory):
+    """`mnist-edge pipeline` on the full data with default settings, once per session.
+
+    Lives here, not in a test module, so every full-data test module shares the one run.
+    """
+    pytest.importorskip("tensorflow")
+    out_dir = tmp_path_factory.mktemp("full_run")
+    command = [sys.executable, "-m", "edge_runtime", "pipeline", "--data", str(mnist_npz_path), "--out", str(out_dir)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    print(result.stdout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out_dir, result.stdout
+
+
+@pytest.fixture(scope="session")
+def full_report(full_run):
+    return json.loads((full_run[0] / "report.json").read_text())
 
 
 def pytest_collection_modifyitems(config, items):

@@ -21,22 +21,6 @@ VARIANTS = ("float32", "float16", "dynamic_range", "int8")
 COMPAT_IMAGES = 2000
 
 
-@pytest.fixture(scope="session")
-def full_run(mnist_npz_path, tmp_path_factory):
-    pytest.importorskip("tensorflow")
-    out_dir = tmp_path_factory.mktemp("full_run")
-    command = [sys.executable, "-m", "edge_runtime", "pipeline", "--data", str(mnist_npz_path), "--out", str(out_dir)]
-    result = subprocess.run(command, capture_output=True, text=True)
-    print(result.stdout)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out_dir, result.stdout
-
-
-@pytest.fixture(scope="session")
-def full_report(full_run):
-    return json.loads((full_run[0] / "report.json").read_text())
-
-
 def test_keras_reaches_the_original_accuracy(full_report):
     assert full_report["test_samples"] == 10000
     assert full_report["models"]["keras"]["accuracy"] >= 0.990

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_runtime.errors import UserInputError
+from edge_runtime.errors import UserInputError, first_line
 from edge_runtime.files import atomic_path
 from edge_runtime.model import DigitModel
 from export import convert, inspect_tflite, sidecars
@@ -67,8 +67,7 @@ def convert_variant(variant, model, representative):
     try:
         return convert.convert_variant(model, variant, representative)
     except Exception as error:  # the TF converter raises ConverterError, ValueError, RuntimeError...
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ExportError(f"{variant}: conversion failed ({message})") from None
+        raise ExportError(f"{variant}: conversion failed ({first_line(error)})") from None
 
 
 def export_variant(variant, model, out_dir, representative, check, provenance):

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,7 +78,3 @@ def full_report(full_run):
 def pytest_collection_modifyitems(config, items):
     """Run the slow full-data tests last, so fast failures show first."""
     items.sort(key=lambda item: item.get_closest_marker("full_data") is not None)
-
-
-def first_test_images(mnist, count):
-    return mnist.x_test[:count], mnist.y_test[:count].astype(np.int64)

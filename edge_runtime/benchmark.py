@@ -53,6 +53,8 @@ def latency_figures(model, repeats):
         "photo_end_to_end_us": time_calls(lambda: classify.classify_image(model, photo), max(10, repeats // 50)),
         "frame640_end_to_end_us": time_calls(lambda: classify.classify_image(model, frame), max(10, repeats // 20)),
     }
+    # What the runtime adds to the interpreter for a 28x28 digit (quantize, copy in, read, dequantize).
+    figures["digit28_over_invoke_us_median"] = figures["digit28_end_to_end_us"][0] - figures["invoke_us"][0]
     figures["photo_size"] = list(photo.shape[::-1])
     figures["frame_digits"] = len(classify.classify_image(model, frame))
     return figures
@@ -125,7 +127,8 @@ def format_result(result):
     for threads, figures in result["threads"].items():
         lines.append(f"  threads={threads}: " + ", ".join(
             f"{name[:-3]} median {values[0]:.1f} us p99 {values[1]:.1f} us"
-            for name, values in figures.items() if name.endswith("_us")))
+            for name, values in figures.items() if name.endswith("_us"))
+            + f", digit28 over invoke {figures['digit28_over_invoke_us_median']:.1f} us")
     lines.append(f"  camera loop (640x480 video, headless, 1 thread): {result['camera_fps_1_thread']:.0f} frames/s")
     lines.append(f"  cold start to first result: {result['cold_start_s']:.3f} s, "
                  f"peak memory {result['peak_rss_mib']:.0f} MiB")

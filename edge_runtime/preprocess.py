@@ -195,6 +195,17 @@ def own_ink(mask, contours, box):
     return own & (mask[y:y + h, x:x + w] > 0)
 
 
+def percentile_90(values):
+    """np.percentile(values, 90) (linear interpolation) by partial sort. np.percentile itself
+    imports numpy.ma on first use, a tenth of the runtime's cold start on a small machine."""
+    position = 0.9 * (values.size - 1)
+    below = int(position)
+    above = min(below + 1, values.size - 1)
+    ranked = np.partition(values, (below, above))
+    low, high = float(ranked[below]), float(ranked[above])
+    return low + (high - low) * (position - below)
+
+
 def crop_digit(flat, mask, contours, box, level):
     """The candidate's own ink (other blobs masked out), stretched so strokes reach 255."""
     x, y, w, h = box[:4]
@@ -202,7 +213,7 @@ def crop_digit(flat, mask, contours, box, level):
     # Keep the anti-aliased rim just outside the threshold, like MNIST's soft edges.
     own = cv2.dilate(own, np.ones((3, 3), np.uint8))
     ink = flat[y:y + h, x:x + w] * own
-    peak = float(np.percentile(ink[own > 0], 90)) if own.any() else 0.0
+    peak = percentile_90(ink[own > 0]) if own.any() else 0.0
     gain = 255.0 / max(peak, level, 1.0)
     return cv2.convertScaleAbs(ink, alpha=gain)
 

@@ -7,7 +7,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
 
 from edge_runtime import MAX_IMAGE_PIXELS
 from edge_runtime.errors import UserInputError, first_line
@@ -57,7 +56,25 @@ def check_pixel_count(path, size):
 
 
 def read_with_pillow(path):
-    """Grayscale uint8 array via Pillow, size checked before any pixel is decoded."""
+    """Grayscale uint8 array via Pillow, size checked before any pixel is decoded; None when
+    Pillow does not know the format. Pillow is imported here, not at the top: a JPEG never
+    needs it, and its import is a tenth of a cold start."""
+    from PIL import Image
+
+    try:
+        return decode_with_pillow(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UserInputError(f"{path}: image is too large to decode safely "
+                             "(decompression-bomb guard)") from None
+    except Image.UnidentifiedImageError:
+        return None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise UserInputError(f"{path}: cannot decode image ({first_line(error)})") from None
+
+
+def decode_with_pillow(path):
+    from PIL import Image, ImageOps
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(path) as image:
@@ -73,6 +90,8 @@ def has_transparency(image):
 def on_white(image):
     """Composite a transparent image onto white paper: transparent pixels are black underneath,
     so dark strokes on a transparent background would otherwise vanish into black."""
+    from PIL import Image
+
     rgba = image.convert("RGBA")
     return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
 
@@ -91,7 +110,7 @@ def to_8bit_gray(image):
 
 
 def read_with_opencv(path):
-    """Fallback for formats Pillow does not know; OpenCV checks the header against
+    """Whole JPEGs and formats Pillow does not know; OpenCV checks the header against
     OPENCV_IO_MAX_IMAGE_PIXELS (set in edge_runtime/__init__.py) before decoding."""
     import cv2
     size = os.path.getsize(path)
@@ -115,15 +134,21 @@ def read_image(path):
         raise UserInputError(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
     if os.path.getsize(path) == 0:
         raise UserInputError(f"{path}: empty file (0 bytes)")
-    try:
-        return read_with_pillow(path)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UserInputError(f"{path}: image is too large to decode safely "
-                             "(decompression-bomb guard)") from None
-    except Image.UnidentifiedImageError:
+    if is_whole_jpeg(path):
         return read_with_opencv(path)
-    except (OSError, ValueError, SyntaxError) as error:
-        raise UserInputError(f"{path}: cannot decode image ({first_line(error)})") from None
+    image = read_with_pillow(path)
+    return image if image is not None else read_with_opencv(path)
+
+
+def is_whole_jpeg(path):
+    """A JPEG that ends with its end-of-image marker (camera padding aside). OpenCV decodes
+    those to the same gray pixels as Pillow, EXIF orientation applied, without Pillow's import.
+    Anything else goes to Pillow first: OpenCV fills a truncated JPEG with gray, silently."""
+    with open(path, "rb") as file:
+        start = file.read(3)
+        file.seek(max(0, os.path.getsize(path) - 4096))
+        tail = file.read()
+    return start == b"\xff\xd8\xff" and tail.rstrip(b"\0").endswith(b"\xff\xd9")
 
 
 def opencv_decode_problem(path, error):

@@ -41,6 +41,24 @@ def test_reads_common_formats_as_grayscale(tmp_path, suffix):
     assert np.abs(image.astype(int) - gradient_image()).max() <= 8  # lossy formats stay close
 
 
+def test_whole_jpegs_skip_pillow_with_the_same_pixels_up_to_rounding():
+    """OpenCV decodes the luma plane alone, Pillow converts from RGB: one grey level apart at most."""
+    photo = str(sorted(EXAMPLES_DIR.glob("photo_*.jpg"))[0])
+    assert sources.is_whole_jpeg(photo)
+    difference = sources.read_image(photo).astype(int) - sources.decode_with_pillow(photo)
+    assert np.abs(difference).max() <= 1 and np.mean(difference != 0) < 1e-3
+
+
+@pytest.mark.parametrize("ending, whole", [(b"", True), (b"\0" * 1000, True), (b"trailer", False), (None, False)],
+                         ids=["plain", "zero-padded", "trailing-data", "truncated"])
+def test_only_jpegs_that_end_with_their_end_marker_skip_pillow(tmp_path, ending, whole):
+    buffer = io.BytesIO()
+    Image.fromarray(gradient_image()).save(buffer, format="JPEG")
+    path = tmp_path / "image.jpg"
+    path.write_bytes(buffer.getvalue()[:-40] if ending is None else buffer.getvalue() + ending)
+    assert sources.is_whole_jpeg(str(path)) == whole
+
+
 def test_16_bit_images_are_scaled_not_clipped(tmp_path):
     path = tmp_path / "deep.png"
     Image.fromarray(gradient_image().astype(np.uint16) * 257).save(path)  # 16-bit grayscale PNG

@@ -32,6 +32,20 @@ def test_a_pure_shift_moves_the_ink(mnist):
     assert abs(int(moved.sum()) - int(image.sum())) / image.sum() < 0.05
 
 
+def test_warp_follows_the_inverse_matrix_and_shift_conventions(mnist):
+    """A quarter turn and a one-row shift land on whole pixels, so bilinear warping is exact."""
+    from train.augment import warp
+
+    images = mnist.x_train[:2]
+    quarter_turn = np.array([[[0.0, 1.0], [-1.0, 0.0]]] * 2)  # what draw_parameters makes for 90 degrees
+    turned = warp(images, quarter_turn, np.zeros((2, 2)))
+    np.testing.assert_array_equal(turned, np.rot90(images, 1, axes=(1, 2)))
+    moved = warp(images, np.array([np.eye(2)] * 2), np.array([[1.0, 0.0], [0.0, -2.0]]))
+    np.testing.assert_array_equal(moved[0, 1:], images[0, :-1])     # one row down
+    np.testing.assert_array_equal(moved[1, :, :-2], images[1, :, 2:])  # two columns left
+    assert not moved[0, 0].any() and not moved[1, :, -2:].any()      # background comes in
+
+
 def test_augmentation_is_light(mnist):
     """Small transforms: the bulk of each digit's ink stays where it was."""
     images = mnist.x_train[:500].astype(np.float64)

@@ -1,6 +1,6 @@
 """Light, seeded augmentation of uint8 digits: small rotations, scalings, shifts, stroke widths.
 
-Pure numpy and keyed by (seed, epoch), so a run resumed after a kill sees exactly the
+Keyed by (seed, epoch), so a run resumed after a kill sees exactly the
 images an uninterrupted run saw. Ranges are small on purpose: a rotated 6 must stay a 6.
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 
 SIZE = 28
 CENTRE = (SIZE - 1) / 2.0
-CHUNK = 4096  # images warped at once; bounds the temporary coordinate arrays to ~50 MB
+CHUNK = 4096  # images augmented at once; bounds the float32 temporaries to a few MB
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,24 +34,29 @@ def draw_parameters(rng, count, ranges):
     return inverse, shift, stroke
 
 
+def source_matrices(inverse, shift):
+    """(count, 2, 3) matrices mapping an output pixel (col, row) to where it reads the source:
+    about the centre, the inverse rotation-and-scale applied after undoing the shift."""
+    (rr, rc), (cr, cc) = inverse[:, 0].T, inverse[:, 1].T  # row from (row, col); col from (row, col)
+    origin_row, origin_col = CENTRE + shift[:, 0], CENTRE + shift[:, 1]
+    return np.stack([
+        np.stack([cc, cr, CENTRE - cr * origin_row - cc * origin_col], -1),
+        np.stack([rc, rr, CENTRE - rr * origin_row - rc * origin_col], -1),
+    ], -2).astype(np.float32)
+
+
 def warp(images, inverse, shift):
-    """Bilinear affine warp about the centre, zero (background) outside the frame."""
-    grid = np.stack(np.meshgrid(np.arange(SIZE), np.arange(SIZE), indexing="ij"), -1).reshape(-1, 2)
-    offsets = (grid - CENTRE).astype(np.float32)[np.newaxis] - shift[:, np.newaxis].astype(np.float32)
-    inverse = inverse.astype(np.float32)
-    rows = offsets[..., 0] * inverse[:, 0, 0, None] + offsets[..., 1] * inverse[:, 0, 1, None] + CENTRE
-    cols = offsets[..., 0] * inverse[:, 1, 0, None] + offsets[..., 1] * inverse[:, 1, 1, None] + CENTRE
-    row_base, col_base = np.floor(rows), np.floor(cols)
-    row_fraction, col_fraction = rows - row_base, cols - col_base
-    # Pad by 2 so every corner read lands in the array; reads outside the digit hit zeros.
-    padded = np.pad(images.astype(np.float32), ((0, 0), (2, 2), (2, 2))).reshape(-1)
-    width = SIZE + 4
-    row_index = np.clip(row_base.astype(np.int64) + 2, 0, width - 2)
-    col_index = np.clip(col_base.astype(np.int64) + 2, 0, width - 2)
-    flat = (np.arange(len(images)) * width * width)[:, np.newaxis] + row_index * width + col_index
-    top = padded.take(flat) * (1 - col_fraction) + padded.take(flat + 1) * col_fraction
-    bottom = padded.take(flat + width) * (1 - col_fraction) + padded.take(flat + width + 1) * col_fraction
-    return (top * (1 - row_fraction) + bottom * row_fraction).reshape(-1, SIZE, SIZE)
+    """Bilinear affine warp about the centre, zero (background) outside the frame: one OpenCV
+    call per image, several times faster than the same arithmetic vectorised in numpy, which
+    held the training loop up for seconds each epoch."""
+    import cv2
+
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    out = np.empty(images.shape, dtype=np.float32)
+    for index, matrix in enumerate(source_matrices(inverse, shift)):
+        cv2.warpAffine(images[index].astype(np.float32), matrix, (SIZE, SIZE), dst=out[index], flags=flags,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return out
 
 
 def neighbours(images, reduce):

@@ -41,12 +41,15 @@ def conv_block(filters, synchronized=False):
 
 
 def build_edge_model(synchronized=False):
-    """The seed's convolutions with batch norm, minus its 64-unit dense layer: fewer
-    multiply-adds than the seed (so int8 is no slower on a Pi), and trains at a higher rate."""
+    """The seed's convolutions, batch norm on the last two, minus the seed's 64-unit dense layer:
+    fewer multiply-adds than the seed (so int8 is no slower on a Pi), trains at a higher rate.
+    The first convolution keeps its bias and has no batch norm: normalising its 26x26x32
+    outputs took a quarter of every training step on 2 CPU cores, and without it the recipe
+    ends at 99.59 % test accuracy instead of 99.49 % (measured; README "Beyond the original recipe")."""
     return keras.Sequential(
         [
             keras.Input(shape=INPUT_SHAPE, name="image"),
-            *conv_block(32, synchronized),
+            keras.layers.Conv2D(32, 3, activation="relu"),
             keras.layers.MaxPooling2D(2),
             *conv_block(64, synchronized),
             keras.layers.MaxPooling2D(2),

@@ -50,8 +50,7 @@ def epoch_dataset(strategy, train, config, epoch):
     dataset = dataset.batch(config.batch_size, drop_remainder=True)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    options.autotune.enabled = False  # see training.without_autotuning
-    return strategy.experimental_distribute_dataset(dataset.with_options(options))
+    return strategy.experimental_distribute_dataset(training.without_autotuning(dataset.with_options(options)))
 
 
 def make_train_step(strategy, model, global_batch_size):

@@ -86,6 +86,30 @@ def test_edge_model_is_smaller_than_the_seed():
         build_model("resnet")
 
 
+def multiply_adds(model):
+    """Per-image multiply-adds of the convolutions and dense layers, as the device computes them."""
+    total = 0
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is not None:
+            spatial = layer.output.shape[1] * layer.output.shape[2] if len(layer.output.shape) == 4 else 1
+            total += spatial * int(np.prod(kernel.shape))
+    return total
+
+
+def test_edge_model_costs_a_quarter_less_on_the_device_in_widths_xnnpack_packs_whole():
+    """int8 invoke time follows the multiply-adds, but only for channel counts that are multiples
+    of 8: XNNPACK rounds the rest up (28 first filters ran as slowly as 32; README)."""
+    pytest.importorskip("tensorflow")
+    from train.model import build_model
+
+    edge, seed = build_model("edge"), build_model("seed")
+    assert multiply_adds(seed) == 2_794_240 and multiply_adds(edge) == 2_156_256
+    assert multiply_adds(edge) / multiply_adds(seed) < 0.8
+    convolutions = [layer for layer in edge.layers if layer.__class__.__name__ == "Conv2D"]
+    assert [layer.filters % 8 for layer in convolutions] == [0, 0, 0]
+
+
 def test_cosine_schedule_warms_up_then_decays():
     pytest.importorskip("tensorflow")
     from train.recipe import learning_rate_for

@@ -42,8 +42,8 @@ def conv_block(filters, synchronized=False):
 
 def build_edge_model(synchronized=False):
     """The seed's layout at lower cost on the device: 24 first filters instead of 32, batch norm
-    on the last two convolutions, no 64-unit dense layer. Measured (README "Beyond the original
-    recipe"):
+    on the last two convolutions, no 64-unit dense layer. Measured (README "The default: the
+    edge recipe" and "Measured figures"):
     - The middle convolution does four fifths of the multiply-adds, in proportion to its input
       channels, so 24 first filters make int8 inference 0.77x the seed's. Keep widths multiples
       of 8: 28 filters ran exactly as slowly as 32 (XNNPACK rounds channels up to eights).

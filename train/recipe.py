@@ -3,7 +3,7 @@
 import math
 
 # The original recipe, kept for comparison; and the edge default (numbers in README:
-# "Beyond the original recipe"). Any field can still be overridden on the command line.
+# "The default: the edge recipe"). Any field can still be overridden on the command line.
 RECIPES = {
     "seed": {"epochs": 5, "batch_size": 64, "learning_rate": 1e-3, "augment": False, "schedule": "constant"},
     "edge": {"epochs": 6, "batch_size": 128, "learning_rate": 3e-3, "augment": True, "schedule": "cosine"},

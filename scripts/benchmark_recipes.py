@@ -5,9 +5,10 @@
 In one run, on one machine, for each recipe: trains on the full data while measuring test
 accuracy every eighth of an epoch (evaluation time excluded from the clock) to find the time
 to 0.990, both when first reached and from when it holds; exports every TFLite variant;
-compares them on the test set; times int8 and float32 invokes interleaved across the two models (median, one thread); measures int8 calibration
-choices (representative-set size, per-channel vs per-tensor); and checks robustness on
-synthetic photos and OpenCV's digits.png when available. Prints the figures and writes
+compares them on the test set; times int8 and float32 invokes interleaved across the two
+models (median, one thread); measures int8 calibration choices (representative-set size,
+per-channel vs per-tensor); and checks robustness on synthetic photos and OpenCV's
+digits.png when available. Prints the figures and writes
 benchmark_recipes.json. The machine is shared and noisy: read ratios from one run.
 """
 

@@ -42,16 +42,39 @@ def example_image(prefix):
     return sources.read_image(matches[0]), matches[0]
 
 
+def speckled_frame(seed=0, specks=5000):
+    """A 640x480 frame of paper strewn with thousands of specks: the worst case for joining
+    broken strokes (comparing every pair of pieces once took 20 s on such a frame)."""
+    rng = np.random.default_rng(seed)
+    frame = np.full((480, 640), 205, np.uint8)
+    for x, y in zip(rng.integers(0, 640, specks), rng.integers(0, 480, specks)):
+        cv2.circle(frame, (int(x), int(y)), int(rng.integers(1, 3)), 30, -1)
+    return frame
+
+
+def blobby_frame(seed=0, blobs=1500):
+    """A 640x480 frame covered in digit-sized ink blobs: every one is a candidate to read."""
+    rng = np.random.default_rng(seed)
+    frame = np.full((480, 640), 205, np.uint8)
+    for x, y in zip(rng.integers(0, 640, blobs), rng.integers(0, 480, blobs)):
+        axes = (int(rng.integers(3, 9)), int(rng.integers(6, 14)))
+        cv2.ellipse(frame, (int(x), int(y)), axes, float(rng.uniform(0, 180)), 0, 300, 30, 2)
+    return frame
+
+
 def latency_figures(model, repeats):
     """Invoke alone, a 28x28 digit end to end, a photo and a 640x480 frame end to end."""
     digit, _ = example_image("mnist_28x28")
     photo, _ = example_image("photo_")
     frame = cv2.imread(str(example_image("frame_")[1]), cv2.IMREAD_COLOR)
+    specks, blobs = speckled_frame(), blobby_frame()
     figures = {
         "invoke_us": time_calls(model.interpreter.invoke, repeats),
         "digit28_end_to_end_us": time_calls(lambda: model.scores(digit), repeats),
         "photo_end_to_end_us": time_calls(lambda: classify.classify_image(model, photo), max(10, repeats // 50)),
         "frame640_end_to_end_us": time_calls(lambda: classify.classify_image(model, frame), max(10, repeats // 20)),
+        "frame640_specks_us": time_calls(lambda: classify.classify_image(model, specks), 10, warmup=1),
+        "frame640_blobs_us": time_calls(lambda: classify.classify_image(model, blobs), 10, warmup=1),
     }
     # What the runtime adds to the interpreter for a 28x28 digit (quantize, copy in, read, dequantize).
     figures["digit28_over_invoke_us_median"] = figures["digit28_end_to_end_us"][0] - figures["invoke_us"][0]

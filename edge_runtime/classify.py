@@ -4,13 +4,14 @@ import collections
 
 import numpy as np
 
-from edge_runtime import preprocess
+from edge_runtime import preprocess, reading
 
 # Below this top-class probability a candidate is more likely a smudge than a digit.
 DEFAULT_MIN_SCORE = 0.5
 
-Digit = collections.namedtuple("Digit", ["label", "score", "box", "image"])
-Digit.__doc__ = "One recognised digit: label, probability, (x, y, w, h) box, and the 28x28 crop."
+Digit = collections.namedtuple("Digit", ["label", "score", "box", "image", "line"], defaults=(0,))
+Digit.__doc__ = """One recognised digit: label, probability, (x, y, w, h) box, the 28x28 crop,
+and the index of the text line it belongs to (0 for the first line in reading order)."""
 
 
 def top_class(scores, labels):
@@ -24,18 +25,34 @@ def label_digits(model, candidates, min_score=DEFAULT_MIN_SCORE):
     digits = []
     for candidate in candidates:
         label, score = top_class(model.scores(candidate.image), model.labels)
-        if score >= min_score:
+        if score >= min_score and model.digit_probability(candidate.image) >= reading.MIN_DIGIT_PROBABILITY:
             digits.append(Digit(label, score, candidate.box, candidate.image))
     return digits
 
 
 def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess.FindOptions()):
-    """Digits found in a gray or BGR image, left to right."""
-    return label_digits(model, preprocess.find_digits(image, options), min_score)
+    """Digits found in a gray or BGR image, in reading order: lines top to bottom, each left to right."""
+    gray = preprocess.to_grayscale(image)
+    if preprocess.is_mnist_style(gray):
+        return label_digits(model, preprocess.mnist_passthrough(gray), min_score)
+    page = preprocess.prepare(gray, options)
+    confident = [r for r in reading.read_page(model, page, options) if r.score >= min_score]
+    return [Digit(r.label, r.score, preprocess.to_source_box(page, r.box), r.image, number)
+            for number, line in enumerate(reading.in_reading_order(confident, options)) for r in line]
+
+
+def read_lines(digits):
+    """The digits of each text line as strings, e.g. ['1247', '895']."""
+    texts = []
+    for digit in digits:
+        if digit.line == len(texts):
+            texts.append("")
+        texts[-1] += str(digit.label)
+    return texts
 
 
 def read_number(digits):
-    """The digits read left to right as one string, e.g. '407'."""
+    """The digits in reading order as one string, all lines joined, e.g. '407'."""
     return "".join(str(digit.label) for digit in digits)
 
 
@@ -49,9 +66,11 @@ def to_record(source, digits, **extra):
     record = {"source": str(source)}
     record.update(extra)
     record["digits"] = [
-        {"label": json_label(d.label), "score": round(d.score, 4), "box": [int(v) for v in d.box]}
+        {"label": json_label(d.label), "score": round(d.score, 4), "box": [int(v) for v in d.box],
+         "line": d.line}
         for d in digits]
     record["number"] = read_number(digits)
+    record["lines"] = read_lines(digits)
     return record
 
 

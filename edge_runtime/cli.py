@@ -63,8 +63,19 @@ def emit(record, as_json):
     if "error" in record:
         print(f"mnist-edge classify: error: {name}: {record['error']}", file=sys.stderr, flush=True)
         return
-    details = ", ".join(f"{d['label']} ({d['score']:.2f})" for d in record["digits"])
+    if len(record["lines"]) > 1:
+        print(f"{name}: {len(record['lines'])} lines", flush=True)
+        for index, text in enumerate(record["lines"]):
+            print(f"  {text}  [{digit_details(record, index)}]", flush=True)
+        return
+    details = digit_details(record)
     print(f"{name}: {record['number'] or 'no digits found'}" + (f"  [{details}]" if details else ""), flush=True)
+
+
+def digit_details(record, line=None):
+    """'4 (0.99), 0 (0.98)' for the record's digits, or those of one line."""
+    return ", ".join(f"{d['label']} ({d['score']:.2f})" for d in record["digits"]
+                     if line is None or d["line"] == line)
 
 
 def classify_video(model, path, min_score):

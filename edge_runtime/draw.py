@@ -5,6 +5,7 @@ import numpy as np
 
 BOX_COLOUR = (0, 200, 0)      # BGR green
 TEXT_COLOUR = (0, 0, 255)     # BGR red: readable on paper and on green boxes
+LINE_COLOUR = (200, 60, 0)    # BGR blue: the text-line number under each box
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -19,13 +20,20 @@ def as_bgr(frame):
 
 
 def draw_digits(frame, digits):
-    """Box and 'label score' over each digit, on a BGR copy of the frame."""
+    """Box and 'label score' over each digit, on a BGR copy of the frame; with several text
+    lines, each box also gets its line number (L1, L2, ...) underneath."""
     canvas = as_bgr(frame)
+    several_lines = any(getattr(digit, "line", 0) for digit in digits)
+    scale = max(0.4, min(1.5, canvas.shape[0] / 800.0))
+    thickness = max(1, round(2 * scale))
     for digit in digits:
         x, y, w, h = digit.box
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), BOX_COLOUR, 2)
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), BOX_COLOUR, thickness)
         text = f"{digit.label} {digit.score:.2f}"
-        cv2.putText(canvas, text, (x, max(12, y - 6)), FONT, 0.6, TEXT_COLOUR, 2, cv2.LINE_AA)
+        cv2.putText(canvas, text, (x, max(12, y - 6)), FONT, 0.6 * scale, TEXT_COLOUR, thickness, cv2.LINE_AA)
+        if several_lines:
+            cv2.putText(canvas, f"L{digit.line + 1}", (x, y + h + int(16 * scale)), FONT, 0.5 * scale,
+                        LINE_COLOUR, thickness, cv2.LINE_AA)
     return canvas
 
 

@@ -2,11 +2,14 @@
 
 import numpy as np
 
+from edge_runtime import MODELS_DIR
 from edge_runtime import sidecar as sidecar_io
 from edge_runtime.errors import ModelError
 from edge_runtime.interpreter import make_interpreter
 
 IMAGE_SIZE = 28
+# The "one digit or not" model shipped beside the digit models (train/rejecter.py trains it).
+SHIPPED_REJECTER = MODELS_DIR / "rejecter_int8.tflite"
 
 
 def quantize_lookup_table(pixel_scale, pixel_offset, dtype, quantization):
@@ -85,7 +88,9 @@ def check_quantization(path, name, detail):
 class DigitModel:
     """Classify 28x28 uint8 digit images (white ink on black, like MNIST)."""
 
-    def __init__(self, model_path, backend="auto", num_threads=1):
+    def __init__(self, model_path, backend="auto", num_threads=1, rejecter=SHIPPED_REJECTER):
+        """`rejecter`: path of a two-class "not one digit / one digit" model that vets crops
+        cut from photos, or None to trust the classifier alone."""
         self.path = str(model_path)
         self.backend, self.interpreter = make_interpreter(model_path, backend, num_threads)
         self.sidecar = sidecar_io.read_sidecar(model_path)
@@ -105,6 +110,7 @@ class DigitModel:
         self._input_buffer = np.empty(self._input_shape, dtype=self.input_dtype)
         self._write_input = input_writer(self._lookup, self._input_buffer)
         self._output_table = output_table(self._output_dtype, self._output_quantization)
+        self.rejecter = DigitModel(rejecter, backend, 1, rejecter=None) if rejecter else None
 
     @property
     def is_quantized(self):
@@ -122,6 +128,10 @@ class DigitModel:
         if self._output_table is not None:
             return self._output_table.take(raw.view(np.uint8))  # take returns a new array
         return dequantize(raw, self._output_dtype, self._output_quantization)
+
+    def digit_probability(self, image):
+        """How sure the rejecter is that a 28x28 crop shows exactly one digit (1.0 without one)."""
+        return 1.0 if self.rejecter is None else float(self.rejecter.scores(image)[-1])
 
     def predict(self, images):
         """Top-1 class index and scores for a stack of 28x28 uint8 images."""

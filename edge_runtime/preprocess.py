@@ -12,6 +12,8 @@ import dataclasses
 import cv2
 import numpy as np
 
+from edge_runtime import lines, segment
+
 MNIST_SIZE = 28
 MNIST_BOX = 20
 # Work on at most this many pixels along the longest side: the crops end up 20 pixels tall,
@@ -27,13 +29,19 @@ class FindOptions:
     """Thresholds for telling digits from specks, lines, blobs and things cut by the frame."""
 
     min_height_px: int = 7             # in working pixels; smaller is noise or too far away
-    min_height_fraction: float = 0.35  # of the tallest candidate; drops dots and specks beside digits
-    max_height_fraction: float = 0.95  # of the image height; a full-height blob is not a digit
-    max_aspect: float = 2.0            # width / height; handwritten 0s and 2s can be 1.5 wide
+    min_height_fraction: float = 0.35  # of the digits around it; drops dots and specks beside digits
+    max_height_fraction: float = 1.0   # of the image height; a digit may fill a close-up frame
+    max_aspect: float = 1.6            # width / height of one digit; wider is tried as touching digits
+    max_run_aspect: float = 6.0        # a run of touching digits wider than this is a line or a rule
+    split_aspect: float = 0.9          # from here on a blob may be two touching digits
+    typical_aspect: float = 0.65       # width / height of a handwritten digit, for guessing a count
+    max_pieces: int = 6                # touching digits cut from one blob, at most
+    max_fragments: int = 8             # ink pieces joined into one candidate; more is a speck cluster
     min_fill: float = 0.06             # ink pixels / box area; below is a thin frame or line art
     max_fill: float = 0.85             # above is a solid blob (a 1 is exempt: it is thin)
-    border_margin_px: int = 1          # candidates touching the frame edge are partly outside it
+    border_margin_px: int = 1          # small candidates touching the frame edge are cut by it
     min_threshold: float = 20.0        # ink is at least this far above flattened paper (0..255)
+    max_candidates: int = 150          # regions classified per image, at most (bounds a frame's time)
 
 
 def to_grayscale(image):
@@ -114,63 +122,6 @@ def binarize(flat, min_threshold):
     return mask, float(min_threshold)
 
 
-def component_boxes(mask, min_side=3):
-    """(outer contours, [x, y, w, h, ink pixels, [contour ids]] per ink blob of at least `min_side`).
-
-    External contours are several times faster than connectedComponentsWithStats here, and
-    a frame must take milliseconds.
-    """
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    boxes = []
-    for index, contour in enumerate(contours):
-        x, y, w, h = cv2.boundingRect(contour)
-        if max(w, h) >= min_side:
-            boxes.append([x, y, w, h, cv2.countNonZero(mask[y:y + h, x:x + w]), [index]])
-    return contours, boxes
-
-
-def should_merge(a, b):
-    """Pieces of one digit (a 5's detached bar) overlap in x and stack to about one digit's height."""
-    overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    top, bottom = min(a[1], b[1]), max(a[1] + a[3], b[1] + b[3])
-    return overlap >= 0.5 * min(a[2], b[2]) and (bottom - top) <= 1.5 * max(a[3], b[3])
-
-
-def merge_two(a, b):
-    x, y = min(a[0], b[0]), min(a[1], b[1])
-    right, bottom = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-    return [x, y, right - x, bottom - y, a[4] + b[4], a[5] + b[5]]
-
-
-def merge_pieces(boxes):
-    """Merge components that belong to one digit, largest first so fragments join their digit."""
-    merged = []
-    for box in sorted(boxes, key=lambda b: -b[4]):
-        for index, kept in enumerate(merged):
-            if should_merge(kept, box):
-                merged[index] = merge_two(kept, box)
-                break
-        else:
-            merged.append(box)
-    return merged
-
-
-def is_digit_like(box, image_shape, tallest, options):
-    """Reject by size, aspect, fill ratio and frame border."""
-    x, y, w, h, area, _ = box
-    height, width = image_shape
-    margin = options.border_margin_px
-    if h < options.min_height_px or h < options.min_height_fraction * tallest:
-        return False
-    if h > options.max_height_fraction * height or w / h > options.max_aspect:
-        return False
-    if x < margin or y < margin or x + w > width - margin or y + h > height - margin:
-        return False
-    fill = area / float(w * h)
-    thin = w / h < 0.35  # a 1 fills its own narrow box
-    return fill >= options.min_fill and (thin or fill <= options.max_fill)
-
-
 def fit_to_mnist(crop):
     """Fit the longest side into 20x20 keeping aspect, pad to 28x28, centre by centre of mass."""
     height, width = crop.shape
@@ -187,12 +138,23 @@ def fit_to_mnist(crop):
     return cv2.warpAffine(small, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_NEAREST)
 
 
-def own_ink(mask, contours, box):
-    """The candidate's own pixels in its box: its filled outlines AND the ink mask (keeps holes)."""
-    x, y, w, h, _, ids = box
-    own = np.zeros((h, w), np.uint8)
-    cv2.drawContours(own, [contours[i] for i in ids], -1, 1, thickness=cv2.FILLED, offset=(-x, -y))
-    return own & (mask[y:y + h, x:x + w] > 0)
+def own_ink(labels, region):
+    """The region's own pixels in its box (1 where its components are), other blobs' ink left out."""
+    x, y, w, h = region.box
+    window = labels[y:y + h, x:x + w]
+    own = (window == region.ids[0]) if len(region.ids) == 1 else np.isin(window, region.ids)
+    own = own.astype(np.uint8)
+    if region.columns is not None:
+        start, stop = region.columns
+        own[:, :start] = 0
+        own[:, stop:] = 0
+    return own
+
+
+def ink_bounds(own):
+    """(x, y, w, h) of the nonzero pixels of a mask, or None when it is empty."""
+    points = cv2.findNonZero(own)
+    return None if points is None else cv2.boundingRect(points)
 
 
 def percentile_90(values):
@@ -206,16 +168,22 @@ def percentile_90(values):
     return low + (high - low) * (position - below)
 
 
-def crop_digit(flat, mask, contours, box, level):
-    """The candidate's own ink (other blobs masked out), stretched so strokes reach 255."""
-    x, y, w, h = box[:4]
-    own = own_ink(mask, contours, box).astype(np.uint8)
+def crop_digit(page, region):
+    """The region's own ink (other blobs masked out), stretched so strokes reach 255, and its
+    tight (x, y, w, h) box in working pixels; None when it holds no ink."""
+    x, y, w, h = region.box
+    own = own_ink(page.labels, region)
+    bounds = ink_bounds(own)
+    if bounds is None:
+        return None, None
+    bx, by, bw, bh = bounds
+    own = own[by:by + bh, bx:bx + bw]
     # Keep the anti-aliased rim just outside the threshold, like MNIST's soft edges.
-    own = cv2.dilate(own, np.ones((3, 3), np.uint8))
-    ink = flat[y:y + h, x:x + w] * own
-    peak = percentile_90(ink[own > 0]) if own.any() else 0.0
-    gain = 255.0 / max(peak, level, 1.0)
-    return cv2.convertScaleAbs(ink, alpha=gain)
+    rim = cv2.dilate(own, np.ones((3, 3), np.uint8))
+    ink = page.flat[y + by:y + by + bh, x + bx:x + bx + bw] * rim
+    peak = percentile_90(ink[own > 0])
+    gain = 255.0 / max(peak, page.level, 1.0)
+    return cv2.convertScaleAbs(ink, alpha=gain), (x + bx, y + by, bw, bh)
 
 
 def working_copy(gray):
@@ -229,22 +197,96 @@ def working_copy(gray):
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), factor
 
 
-def scale_box(box, factor):
-    return tuple(int(round(value * factor)) for value in box[:4])
+Page = collections.namedtuple("Page", ["flat", "mask", "labels", "boxes", "ids", "level", "factor", "offset"])
+Page.__doc__ = """An image prepared for finding digits, in working pixels: flattened ink, its
+binary mask, the component label image, [x, y, w, h, ink] per component and its label, the
+ink threshold, and how to map a box back to source pixels (scale factor, padding offset)."""
 
 
-def find_digits(image, options=FindOptions()):
-    """Digit candidates in an image, left to right, each as a 28x28 MNIST-style crop."""
-    gray = to_grayscale(image)
-    if is_mnist_style(gray):
-        return [Candidate((0, 0, MNIST_SIZE, MNIST_SIZE), np.ascontiguousarray(gray))]
+def pad_small(gray, small_side=128):
+    """Pad a small picture with its own paper colour.
+
+    A tight crop of one digit (20-60 px, ink touching the edges, like OpenCV's digits.png
+    cells) would otherwise look like a shape cut by the frame border.
+    """
+    if max(gray.shape) > small_side:
+        return gray, 0
+    pad = max(4, max(gray.shape) // 2)
+    paper = percentiles(gray, (0.5,))[0]
+    return cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper), pad
+
+
+def prepare(image, options=FindOptions()):
+    """Grayscale, pad, downscale, find the ink and its components: everything but decisions."""
+    gray, offset = pad_small(to_grayscale(image))
     work, factor = working_copy(gray)
     flat = flatten_background(ink_image(work))
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
     mask, level = binarize(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
-    contours, boxes = component_boxes(mask)
-    boxes = merge_pieces(boxes)
-    tallest = max((b[3] for b in boxes if b[3] < options.max_height_fraction * work.shape[0]), default=0)
-    kept = [b for b in boxes if is_digit_like(b, work.shape, tallest, options)]
-    kept.sort(key=lambda b: b[0])
-    return [Candidate(scale_box(b, factor), fit_to_mnist(crop_digit(flat, mask, contours, b, level))) for b in kept]
+    labels, boxes, ids = segment.components(mask)
+    return Page(flat, mask, labels, boxes, ids, level, factor, offset)
+
+
+def to_source_box(page, box):
+    """A working-pixel box in the caller's image pixels (undo the downscale and the padding)."""
+    x, y, w, h = (value * page.factor for value in box[:4])
+    x, y = x - page.offset, y - page.offset
+    return tuple(int(round(v)) for v in (x, y, w, h))
+
+
+def candidate_regions(page, options=FindOptions()):
+    """Regions that could be digits or runs of touching digits, at most `max_candidates`,
+    the ones with most ink first (a speckled frame must not cost seconds)."""
+    regions = segment.plausible_regions(page.boxes, page.ids, page.mask, options)
+    if len(regions) > options.max_candidates:
+        ink = [region.box[2] * region.box[3] for region in regions]
+        regions = [regions[i] for i in np.argsort(ink)[::-1][:options.max_candidates]]
+    return regions
+
+
+def mnist_passthrough(gray):
+    """An MNIST-style 28x28 image goes straight to the model; a blank one holds no digit."""
+    if gray.max() < 64:
+        return []
+    return [Candidate((0, 0, MNIST_SIZE, MNIST_SIZE), np.ascontiguousarray(gray))]
+
+
+def find_digits(image, options=FindOptions()):
+    """Digit candidates in an image in reading order, each as a 28x28 MNIST-style crop.
+
+    Geometry only: touching digits stay one candidate here; edge_runtime/reading.py splits
+    them with the classifier's help.
+    """
+    gray = to_grayscale(image)
+    if is_mnist_style(gray):
+        return mnist_passthrough(gray)
+    page = prepare(gray, options)
+    found = []
+    for region in candidate_regions(page, options):
+        crop, box = crop_digit(page, region)
+        if crop is not None and box[3] >= options.min_height_px and box[2] / box[3] <= options.max_aspect:
+            found.append(Candidate(box, fit_to_mnist(crop)))
+    return [Candidate(to_source_box(page, found[i].box), found[i].image) for i in
+            relative_size_order(found, options)]
+
+
+def relative_size_order(candidates, options):
+    """Indices of candidates in reading order, without specks much smaller than their line's digits."""
+    boxes = [c.box for c in candidates]
+    grouped = lines.group_lines(boxes)
+    reference = typical_height(boxes, grouped)
+    kept = []
+    for line in grouped:
+        heights = [boxes[i][3] for i in line]
+        floor = options.min_height_fraction * (float(np.median(heights)) if len(line) > 1 else reference)
+        kept += [i for i in line if boxes[i][3] >= floor]
+    return kept
+
+
+def typical_height(boxes, grouped):
+    """The height of a digit in this picture: the median over lines of two or more digits,
+    else the tallest candidate (a single digit, or a column of single digits)."""
+    heights = [boxes[i][3] for line in grouped if len(line) > 1 for i in line]
+    if heights:
+        return float(np.median(heights))
+    return float(max((b[3] for b in boxes), default=0))

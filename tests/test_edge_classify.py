@@ -101,3 +101,24 @@ def test_opencv_digits_png_through_the_preprocessing(model_path, tmp_path_factor
     accuracy = np.mean([r == str(label) for r, label in zip(read, labels)])
     print(f"digits.png per-digit accuracy ({model_path.name}): {accuracy:.4f}")
     assert accuracy >= 0.99
+
+
+@pytest.mark.parametrize("model_path", [INT8_MODEL, FLOAT_MODEL], ids=["int8", "float32"])
+def test_opencv_digits_png_cells_read_as_tight_20x20_files(model_path, tmp_path_factory):
+    """Each cell as it is: a 20x20 picture whose ink touches or nearly touches its edges, the
+    way a user crops one digit. None may be dropped as "cut by the frame border"."""
+    model = load_model(model_path)
+    cells, labels = digits_png_cells(tmp_path_factory)
+    read = [classify.read_number(classify.classify_image(model, cell)) for cell in cells]
+    accuracy = np.mean([r == str(label) for r, label in zip(read, labels)])
+    print(f"digits.png tight cells ({model_path.name}): {accuracy:.4f}, "
+          f"{sum(r == '' for r in read)} read as nothing")
+    assert accuracy >= 0.99
+
+
+@pytest.mark.parametrize("name", ["black", "white", "noise", "grey"])
+def test_blank_and_noise_28x28_pictures_hold_no_digit(name):
+    rng = np.random.default_rng(0)
+    images = {"black": np.zeros((28, 28), np.uint8), "white": np.full((28, 28), 255, np.uint8),
+              "noise": rng.integers(0, 256, (28, 28)).astype(np.uint8), "grey": np.full((28, 28), 128, np.uint8)}
+    assert classify.classify_image(load_model(INT8_MODEL), images[name]) == []

@@ -1,0 +1,93 @@
+"""Reading order: digit boxes -> text lines (rows top to bottom, each left to right).
+
+Handwritten rows are rarely level (a webcam sees a page at an angle, a number is written
+uphill), so lines are not horizontal bands: each box is linked to its nearest neighbour to
+the right within a cone, chains of mutual links are lines, and a gap wider than a few
+digit heights ends a line (two numbers side by side on one row are two lines). Lines are
+then ordered by row bands, top to bottom, and left to right within a band. Pure functions
+on (x, y, w, h) boxes, so they are tested without images or a model.
+"""
+
+import numpy as np
+
+# A neighbour more than this many digit heights away starts a new line (or a new number).
+MAX_GAP_HEIGHTS = 2.2
+# Links steeper than this are not "to the right": a digit in the next row is not a neighbour.
+MAX_SLOPE_DEGREES = 42.0
+# Digits of one line differ in height (a 1 beside a small 0), but not by more than this.
+MAX_HEIGHT_RATIO = 3.5
+
+
+def link_costs(boxes):
+    """n x n matrix: cost of linking box i to box j on its right, in digit heights (inf: no link).
+
+    Along x the distance runs from i's right edge to j's left edge, so wide and narrow digits
+    link alike. Along y, boxes whose vertical ranges overlap by half the smaller height are
+    level (a 7's or 9's descender must not push it off its row); otherwise the centres'
+    offset counts, and j must lie to the right of i within MAX_SLOPE_DEGREES. Vectorised:
+    a page has hundreds of digits.
+    """
+    x, y, w, h = (boxes[:, k][:, None] for k in range(4))
+    dx = (x.T + w.T / 2.0) - (x + w / 2.0)
+    overlap = np.minimum(y + h, y.T + h.T) - np.maximum(y, y.T)
+    shorter = np.maximum(np.minimum(h, h.T), 1.0)
+    dy = np.where(overlap >= 0.5 * shorter, 0.0, (y.T + h.T / 2.0) - (y + h / 2.0))
+    gap_x = np.maximum(0.0, x.T - (x + w))
+    cost = np.hypot(gap_x, dy) / np.sqrt(np.maximum(h * h.T, 1.0))
+    slope = np.degrees(np.arctan2(np.abs(dy), np.maximum(dx, 1e-9)))
+    similar = np.maximum(h, h.T) <= MAX_HEIGHT_RATIO * shorter
+    linkable = (dx > 0) & similar & (slope <= MAX_SLOPE_DEGREES) & (cost <= MAX_GAP_HEIGHTS)
+    return np.where(linkable, cost, np.inf)
+
+
+def best_links(boxes):
+    """For each box, the index of its best right neighbour and of its best left neighbour."""
+    costs = link_costs(boxes)
+    right = [int(j) if np.isfinite(costs[i, j]) else None for i, j in enumerate(costs.argmin(axis=1))]
+    left = [int(i) if np.isfinite(costs[i, j]) else None for j, i in enumerate(costs.argmin(axis=0))]
+    return right, left
+
+
+def chains(boxes):
+    """Lines as lists of box indices, each left to right: chains of mutual best links."""
+    right, left = best_links(boxes)
+    starts = [i for i in range(len(boxes)) if left[i] is None or right[left[i]] != i]
+    lines = []
+    for start in starts:
+        line, current = [start], start
+        while right[current] is not None and left[right[current]] == current:
+            current = right[current]
+            line.append(current)
+        lines.append(line)
+    return lines
+
+
+def vertical_span(boxes, line):
+    return min(boxes[i][1] for i in line), max(boxes[i][1] + boxes[i][3] for i in line)
+
+
+def same_band(span_a, span_b):
+    """Two lines share a row when their vertical extents overlap by half the smaller one."""
+    overlap = min(span_a[1], span_b[1]) - max(span_a[0], span_b[0])
+    return overlap >= 0.5 * min(span_a[1] - span_a[0], span_b[1] - span_b[0])
+
+
+def reading_order(boxes, lines):
+    """Lines sorted into row bands top to bottom, and left to right inside a band."""
+    pending = sorted(lines, key=lambda line: vertical_span(boxes, line)[0])
+    ordered = []
+    while pending:
+        band = [pending.pop(0)]
+        span = vertical_span(boxes, band[0])
+        band += [line for line in pending if same_band(span, vertical_span(boxes, line))]
+        pending = [line for line in pending if line not in band]
+        ordered += sorted(band, key=lambda line: boxes[line[0]][0])
+    return ordered
+
+
+def group_lines(boxes):
+    """Box indices per line, lines in reading order: [[3, 0, 5], [1, 2], ...]."""
+    if len(boxes) == 0:
+        return []
+    array = np.array([b[:4] for b in boxes], dtype=np.float64)
+    return reading_order(array, chains(array))

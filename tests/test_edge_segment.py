@@ -1,0 +1,81 @@
+"""edge_runtime.segment: joining broken strokes, frame-edge blobs, cuts through touching digits."""
+
+import cv2
+import numpy as np
+
+from edge_runtime import preprocess, segment
+
+
+def boxes_of(rows):
+    return np.array(rows, dtype=np.float64).reshape(-1, 5)
+
+
+def test_a_detached_bar_joins_its_digit_and_a_neighbour_stays_apart():
+    body = (100, 40, 30, 50, 600)      # a 5 without its bar
+    bar = (104, 30, 28, 6, 120)        # the bar above it, overlapping in x
+    neighbour = (150, 40, 30, 50, 600)
+    groups = segment.merge_pieces(boxes_of([bar, body, neighbour]))
+    assert sorted(sorted(int(i) for i in g) for g in groups) == [[0, 1], [2]]
+
+
+def test_merging_thousands_of_specks_compares_only_nearby_pieces(monkeypatch):
+    """Comparing every pair made a speckled 640x480 frame take 20 s; the window keeps it linear."""
+    rng = np.random.default_rng(0)
+    count = 4000
+    rows = np.column_stack([rng.integers(0, 636, count), rng.integers(0, 476, count),
+                            np.full(count, 3), np.full(count, 3), np.full(count, 5)])
+    compared = []
+    real = segment.mergeable
+
+    def counting(anchor, pieces):
+        compared.append(len(pieces))
+        return real(anchor, pieces)
+    monkeypatch.setattr(segment, "mergeable", counting)
+    groups = segment.merge_pieces(boxes_of(rows))
+    assert sum(len(g) for g in groups) == count
+    assert sum(compared) < 40 * count  # all pairs would be 8 million
+
+
+def page_with_a_dark_desk_border():
+    page = np.full((480, 640), 200, np.uint8)
+    page[:, :12] = 40     # the desk beside the paper, along the left edge
+    page[:8, :] = 40      # and along the top edge
+    cv2.putText(page, "38", (260, 300), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 30, 6)
+    return page
+
+
+def test_the_desk_along_the_frame_edge_neither_counts_as_a_digit_nor_swallows_the_digits():
+    found = preprocess.find_digits(page_with_a_dark_desk_border())
+    assert len(found) == 2
+    assert all(250 <= c.box[0] <= 360 and 240 <= c.box[1] <= 300 for c in found)
+
+
+def test_a_digit_held_close_to_the_camera_may_touch_the_frame_edge():
+    frame = np.full((480, 640), 210, np.uint8)
+    cv2.line(frame, (320, 0), (330, 479), 20, 40)  # a huge 1 from top to bottom edge
+    (candidate,) = preprocess.find_digits(frame)
+    assert candidate.box[3] >= 470
+
+
+def test_a_tight_crop_whose_ink_touches_every_edge_is_still_a_digit():
+    crop = np.zeros((20, 14), np.uint8)
+    cv2.ellipse(crop, (7, 10), (6, 9), 0, 0, 360, 255, 2)  # a 0 touching all four sides
+    (candidate,) = preprocess.find_digits(crop)
+    assert candidate.box == (0, 0, 14, 20)
+
+
+def test_cuts_fall_on_the_thinnest_columns_between_touching_digits():
+    own = np.zeros((30, 60), np.uint8)
+    own[:, 2:26] = 1
+    own[:, 34:58] = 1
+    own[14:16, 26:34] = 1   # a thin bridge where the two digits touch
+    region = segment.Region((0, 0, 60, 30), (0,), None)
+    left, right = segment.split_region(region, own, 2)
+    assert 26 <= left.columns[1] <= 34 and right.columns[0] == left.columns[1]
+
+
+def test_wide_blobs_are_tried_as_several_digits_narrow_ones_as_one():
+    options = preprocess.FindOptions()
+    assert segment.piece_counts((0, 0, 20, 30), options) == [1]
+    assert segment.piece_counts((0, 0, 60, 30), options) == [2, 3, 4]
+    assert 1 in segment.piece_counts((0, 0, 33, 30), options)

@@ -5,14 +5,29 @@ PYTHON ?= python3
 VENV := .venv
 TFLITE_VENV := .venv-tflite-runtime
 OUT ?= runs/main
+# tflite-runtime 2.14 has wheels only up to Python 3.11, so its venv is built from a 3.11
+# interpreter: python3.11, else $(PYTHON) if it is 3.11, else none (the test then says why it
+# did not run; under CI=true it fails).
+ifndef TFLITE_BASE_PYTHON
+TFLITE_BASE_PYTHON := $(shell for p in python3.11 $(PYTHON); do \
+  $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1 && command -v $$p && break; done)
+endif
+TFLITE_RUNTIME_PYTHON ?= $(CURDIR)/$(TFLITE_VENV)/bin/python
+# The mnist.npz for the tests: $$MNIST_NPZ, ../shared/data, dataset/, the Keras cache or download;
+# offline with none of them, one line that says to set MNIST_NPZ.
+FIND_MNIST = npz=$$(PYTHONPATH=$(CURDIR) $(VENV)/bin/python tests/prerequisites.py) || exit 1
 
-.PHONY: pipeline test aarch64-check venv venv-tflite-runtime test-data ship-models clean
+.PHONY: pipeline test test-quick aarch64-check venv venv-tflite-runtime test-data ship-models clean
 
 pipeline: venv
 	$(VENV)/bin/mnist-edge pipeline --out $(OUT)
 
 test: venv venv-tflite-runtime test-data
-	TFLITE_RUNTIME_PYTHON=$(CURDIR)/$(TFLITE_VENV)/bin/python $(VENV)/bin/python -m pytest
+	@$(FIND_MNIST); set -x; MNIST_NPZ=$$npz TFLITE_RUNTIME_PYTHON=$(TFLITE_RUNTIME_PYTHON) $(VENV)/bin/python -m pytest
+
+# For development: everything but the full-data proof and the slow tests (a few minutes less).
+test-quick: venv
+	@$(FIND_MNIST); set -x; MNIST_NPZ=$$npz $(VENV)/bin/python -m pytest -m "not full_data and not slow"
 
 # The edge runtime under qemu on Debian bookworm arm64 (Raspberry Pi OS 64-bit); labels must
 # match this machine's. Needs root (apt-get, debootstrap). See docs/raspberry-pi.md.
@@ -27,9 +42,11 @@ $(VENV)/.installed: pyproject.toml
 
 # tflite-runtime 2.14 (the last release, still common on a Pi) needs numpy<2, which
 # TensorFlow 2.21 does not accept, so it gets a venv of its own for the compatibility test.
-venv-tflite-runtime: $(TFLITE_VENV)/.installed
+venv-tflite-runtime: $(if $(TFLITE_BASE_PYTHON),$(TFLITE_VENV)/.installed)
+	$(if $(TFLITE_BASE_PYTHON),,@echo "venv-tflite-runtime: no Python 3.11 found (tflite-runtime 2.14 has no wheel for \
+	newer Pythons): the tflite-runtime compatibility test will not run; install python3.11 or set TFLITE_BASE_PYTHON" >&2)
 $(TFLITE_VENV)/.installed:
-	$(PYTHON) -m venv $(TFLITE_VENV)
+	$(TFLITE_BASE_PYTHON) -m venv $(TFLITE_VENV)
 	$(TFLITE_VENV)/bin/pip install --quiet "numpy<2" "tflite-runtime==2.14.0" pillow
 	touch $@
 

@@ -1,36 +1,36 @@
-"""Shared fixtures: the real MNIST data from ../shared/data and models trained once per session."""
+"""Shared fixtures: the real MNIST data and models trained once per session.
+
+Missing data, packages or tools skip locally and fail under CI (tests/prerequisites.py), and
+under CI any other skip is turned into a failure too (the hooks at the end).
+"""
 
 import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-
-
-def require_path(path, what):
-    """Return `path` if it exists. Missing data fails under CI (a skipped proof is no proof)."""
-    path = Path(path)
-    if not path.exists():
-        message = f"{what} not found at {path}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+from idx_files import write_idx
+from prerequisites import SHARED_DATA, mnist_npz_or_missing, on_ci, require_module, require_path
 
 
 @pytest.fixture(scope="session")
 def mnist_npz_path():
-    return require_path(os.environ.get("MNIST_NPZ", SHARED_DATA / "mnist.npz"), "MNIST .npz (set MNIST_NPZ)")
+    return mnist_npz_or_missing()
 
 
 @pytest.fixture(scope="session")
-def mnist_idx_dir():
-    return require_path(os.environ.get("MNIST_IDX_DIR", SHARED_DATA / "mnist-idx"), "MNIST IDX folder")
+def mnist_idx_dir(request, tmp_path_factory):
+    """$MNIST_IDX_DIR, else shared/data/mnist-idx beside the repo, else the t10k files written from the npz."""
+    if os.environ.get("MNIST_IDX_DIR"):
+        return require_path(os.environ["MNIST_IDX_DIR"], "MNIST IDX folder (MNIST_IDX_DIR)")
+    if (SHARED_DATA / "mnist-idx").is_dir():
+        return SHARED_DATA / "mnist-idx"
+    folder, mnist = tmp_path_factory.mktemp("mnist-idx"), request.getfixturevalue("mnist")
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x_test, compress=True)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.y_test, compress=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +43,7 @@ def mnist(mnist_npz_path):
 @pytest.fixture(scope="session")
 def small_run(mnist, tmp_path_factory):
     """A small model trained on 6,000 images and exported in all four variants (about 30 s)."""
-    pytest.importorskip("tensorflow")
+    require_module("tensorflow")
     from export.exporter import ExportSettings, export_all
     from train.training import TrainConfig, train
 
@@ -61,7 +61,7 @@ def full_run(mnist_npz_path, tmp_path_factory):
 
     Lives here, not in a test module, so every full-data test module shares the one run.
     """
-    pytest.importorskip("tensorflow")
+    require_module("tensorflow")
     out_dir = tmp_path_factory.mktemp("full_run")
     command = [sys.executable, "-m", "edge_runtime", "pipeline", "--data", str(mnist_npz_path), "--out", str(out_dir)]
     result = subprocess.run(command, capture_output=True, text=True)
@@ -78,3 +78,25 @@ def full_report(full_run):
 def pytest_collection_modifyitems(config, items):
     """Run the slow full-data tests last, so fast failures show first."""
     items.sort(key=lambda item: item.get_closest_marker("full_data") is not None)
+
+
+def skipped_under_ci(report):
+    """Turn a skip (not an expected failure) into a failure that keeps the skip's reason."""
+    if on_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which must run every test: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Covers pytest.skip in tests and fixtures and pytest.mark.skipif/skip (setup phase)."""
+    outcome = yield
+    skipped_under_ci(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """Covers a module-level pytest.skip(allow_module_level=True) or importorskip."""
+    outcome = yield
+    skipped_under_ci(outcome.get_result())

@@ -3,7 +3,7 @@
 Data comes from env vars with defaults beside the repository: MNIST_NPZ for the MNIST
 arrays, OPENCV_DIGITS_PNG for OpenCV's digits.png (Debian package opencv-doc),
 MNIST_EDGE_MODELS_DIR for the model_int8/model_float32 pair (default: edge_runtime/models). Missing data
-skips locally and fails under CI (CI=true), so a CI run cannot pass by skipping.
+skips locally and fails under CI (tests/prerequisites.py), so a CI run cannot pass by skipping.
 """
 
 import functools
@@ -13,9 +13,9 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from prerequisites import REPO, missing, mnist_npz_or_missing
+
 # The models under test: the shipped ones unless MNIST_EDGE_MODELS_DIR points at a fresh export.
 MODELS_DIR = Path(os.environ.get("MNIST_EDGE_MODELS_DIR", REPO / "edge_runtime" / "models"))
 EXAMPLES_DIR = REPO / "edge_runtime" / "examples"
@@ -24,19 +24,9 @@ FLOAT_MODEL = MODELS_DIR / "model_float32.tflite"
 DIGITS_PNG_DEFAULT = "/usr/share/doc/opencv-doc/examples/data/digits.png"
 
 
-def missing(reason):
-    """Fail under CI, skip elsewhere."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @functools.lru_cache(maxsize=None)
 def mnist_test_arrays():
-    path = Path(os.environ.get("MNIST_NPZ", REPO.parent / "shared" / "data" / "mnist.npz"))
-    if not path.is_file():
-        missing(f"MNIST not found at {path} (set MNIST_NPZ)")
-    with np.load(path) as data:  # allow_pickle stays False
+    with np.load(mnist_npz_or_missing()) as data:  # allow_pickle stays False
         return data["x_test"], data["y_test"]
 
 

@@ -7,7 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
+from prerequisites import require_module
+
+require_module("tensorflow")
 
 from export import compare, report  # noqa: E402
 

@@ -5,6 +5,7 @@ import pytest
 
 from edge_runtime.errors import UserInputError
 from idx_files import write_idx, write_idx_folder
+from prerequisites import require_module
 from train import data as mnist_data
 
 
@@ -106,5 +107,26 @@ def test_nothing_found_says_where_to_put_the_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MNIST_NPZ", raising=False)
     monkeypatch.setattr(mnist_data, "KERAS_CACHE_PATH", tmp_path / "no-cache" / "mnist.npz")
-    with pytest.raises(UserInputError, match=r"put mnist.npz at dataset/mnist.npz, set MNIST_NPZ, or pass --data"):
+    with pytest.raises(UserInputError,
+                       match=r"MNIST not found; set MNIST_NPZ=path/to/mnist.npz, put it at dataset/mnist.npz, or pass"):
         mnist_data.resolve_and_load(allow_download=False)
+
+
+def test_offline_download_fails_with_one_line_that_says_what_to_do(tmp_path, monkeypatch):
+    require_module("keras")
+    import keras
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MNIST_NPZ", raising=False)
+    monkeypatch.setattr(mnist_data, "KERAS_CACHE_PATH", tmp_path / "no-cache" / "mnist.npz")
+
+    def offline():
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- [Errno -2] Name or "
+                        "service not known\nmore detail on a second line")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(UserInputError) as raised:
+        mnist_data.resolve_and_load()
+    message = str(raised.value)
+    assert "\n" not in message and "Name or service not known" in message
+    assert message.endswith("set MNIST_NPZ=path/to/mnist.npz, put it at dataset/mnist.npz, or pass --data PATH")

@@ -10,7 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
+from prerequisites import require_module
+
+require_module("tensorflow")
 
 WORKERS = 2
 TIMEOUT_SECONDS = 900  # generous for a loaded 2-core CI machine; a hang fails instead of blocking CI

@@ -14,6 +14,7 @@ from PIL import Image
 
 from conftest_edge import EXAMPLES_DIR, REPO, example_number
 from edge_runtime import cli, preprocess, video
+from prerequisites import require_module
 
 EXAMPLES = sorted(str(p) for p in EXAMPLES_DIR.iterdir())
 
@@ -118,7 +119,7 @@ def test_missing_model_file_is_a_one_line_error(tmp_path, capsys):
 
 def test_a_model_with_the_wrong_input_shape_is_refused(tmp_path, capsys):
     """A real 32x32-input TFLite model, converted by TensorFlow in a child process."""
-    pytest.importorskip("tensorflow", reason="needs TensorFlow to make the wrong-shape model")
+    require_module("tensorflow", "needs it to make the wrong-shape model")
     path = tmp_path / "wrong_shape.tflite"
     script = textwrap.dedent(f"""
         import keras, tensorflow as tf

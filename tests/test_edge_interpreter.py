@@ -1,6 +1,5 @@
 """edge_runtime.interpreter: backend choice, including TensorFlow's own interpreter."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -12,8 +11,7 @@ import pytest
 from conftest_edge import EXAMPLES_DIR, INT8_MODEL, REPO, example_number
 from edge_runtime import interpreter
 from edge_runtime.errors import ModelError
-
-HAS_TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
+from prerequisites import require_module
 
 
 def test_a_package_without_the_interpreter_class_is_a_model_error():
@@ -29,9 +27,9 @@ def test_attribute_paths_are_followed_through_submodules():
     assert interpreter.interpreter_class_from(outer, "lite.Interpreter", "outer") is int
 
 
-@pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed")
 def test_the_tensorflow_backend_classifies_like_the_default_one():
     """In a child process: importing TensorFlow here would cost the whole test session 500 MB."""
+    require_module("tensorflow")
     example = str(sorted(EXAMPLES_DIR.glob("photo_*"))[0])
     command = [sys.executable, "-m", "edge_runtime", "classify", "--json", "--backend", "tensorflow",
                "--model", str(INT8_MODEL), example]

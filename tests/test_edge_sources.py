@@ -157,12 +157,8 @@ def test_unopenable_sources_fail_fast_with_a_clear_message(tmp_path):
         sources.open_capture(str(not_video))
 
 
-def test_picamera_without_picamera2_says_how_to_install_it():
-    try:
-        import picamera2  # noqa: F401
-        pytest.skip("picamera2 is installed here")
-    except ImportError:
-        pass
+def test_picamera_without_picamera2_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "picamera2", None)  # `import picamera2` now fails, installed or not
     with pytest.raises(UserInputError, match="picamera2 package is not installed"):
         sources.open_capture("picamera")
 

@@ -5,7 +5,9 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
+from prerequisites import require_module
+
+require_module("tensorflow")
 
 from edge_runtime.model import DigitModel  # noqa: E402
 from export import exporter  # noqa: E402
@@ -73,7 +75,8 @@ def test_int8_model_is_integer_end_to_end(small_run):
     assert model.is_quantized and model.input_dtype == np.int8 and output["dtype"] == np.int8
 
 
-def test_failed_conversion_leaves_the_previous_model(small_run, small_keras, mnist, tmp_path):
+def test_failed_conversion_is_reported_with_the_variant_and_touches_nothing(small_run, small_keras, mnist,
+                                                                          tmp_path):
     previous = (small_run / "model_int8.tflite").read_bytes()
     target = tmp_path / "model_int8.tflite"
     target.write_bytes(previous)
@@ -85,8 +88,35 @@ def test_failed_conversion_leaves_the_previous_model(small_run, small_keras, mni
     assert sorted(path.name for path in tmp_path.iterdir()) == ["model_int8.tflite"]
 
 
-def test_failed_verification_leaves_the_previous_model(small_run, small_keras, mnist, tmp_path):
-    previous = (small_run / "model_float32.tflite").read_bytes()
+def test_a_failure_while_installing_leaves_the_previous_model_and_sidecar(small_run, small_keras, mnist, tmp_path,
+                                                                          monkeypatch):
+    """The new model is converted, written and verified, then the install fails (as a full disk would while
+    the sidecar is built): the previous model and sidecar must be untouched and no temporary left."""
+    old_model, old_sidecar = b"the previous model", '{"variant": "float32", "previous": true}'
+    target = tmp_path / "model_float32.tflite"
+    target.write_bytes(old_model)
+    target.with_suffix(".json").write_text(old_sidecar)
+    images = mnist.x_train[:50]
+    seen_at_failure = {}
+
+    def fail_mid_install(variant, model_bytes, *args, **kwargs):
+        seen_at_failure["files"] = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+        seen_at_failure["new_model"] = model_bytes
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exporter.sidecars, "build_sidecar", fail_mid_install)
+    with pytest.raises(OSError, match="No space left on device"):
+        exporter.export_variant("float32", small_keras, tmp_path, None, (images, run_keras(small_keras, images)[0]), {})
+    # The failure really came during the install: the verified new model sat in a temporary beside the old one.
+    temporaries = [name for name in seen_at_failure["files"] if name not in ("model_float32.tflite",
+                                                                             "model_float32.json")]
+    assert len(temporaries) == 1 and seen_at_failure["files"][temporaries[0]] == seen_at_failure["new_model"]
+    assert target.read_bytes() == old_model and target.with_suffix(".json").read_text() == old_sidecar
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model_float32.json", "model_float32.tflite"]
+
+
+def test_failed_verification_leaves_the_previous_model(small_keras, mnist, tmp_path):
+    previous = b"the previous model"  # not small_run's file: the new conversion would give the same bytes
     target = tmp_path / "model_float32.tflite"
     target.write_bytes(previous)
     images = mnist.x_train[:50]

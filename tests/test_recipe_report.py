@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from export import report
+from prerequisites import require_module
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -44,7 +45,7 @@ def test_side_by_side_needs_two():
 
 
 def test_markdown_and_png_show_both(two_architectures, tmp_path):
-    pytest.importorskip("matplotlib")
+    require_module("matplotlib")
     from export import report_plot
 
     markdown = report.render_markdown(two_architectures)

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from edge_runtime.errors import UserInputError
+from prerequisites import require_module
 
-pytest.importorskip("tensorflow")
+require_module("tensorflow")
 
 from train.training import TrainConfig, split_train_validation  # noqa: E402
 
@@ -78,10 +79,12 @@ def test_killed_training_resumes_to_the_same_weights(mnist_npz_path, tmp_path):
     history = json.loads((interrupted / "history.json").read_text())["epochs"]
     reference = json.loads((uninterrupted / "history.json").read_text())["epochs"]
     assert [entry["epoch"] for entry in history] == [1, 2, 3, 4]
-    for ours, theirs in zip(history, reference):
-        assert ours["loss"] == pytest.approx(theirs["loss"], abs=1e-6)
-    for ours, theirs in zip(final_weights(interrupted), final_weights(uninterrupted)):
-        np.testing.assert_allclose(ours, theirs, atol=1e-6)
+    # Bit-identical, not close: the same seeded batches, augmentation, dropout and optimizer state.
+    assert [entry["loss"] for entry in history] == [entry["loss"] for entry in reference]
+    ours, theirs = final_weights(interrupted), final_weights(uninterrupted)
+    assert len(ours) == len(theirs)
+    for mine, reference_weights in zip(ours, theirs):
+        np.testing.assert_array_equal(mine, reference_weights)
 
 
 def test_changed_settings_refuse_to_resume(mnist, tmp_path):

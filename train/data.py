@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_runtime.errors import UserInputError
+from edge_runtime.errors import UserInputError, first_line
 from train import idx
 
 IMAGE_SHAPE = (28, 28)
@@ -24,6 +24,7 @@ IDX_NAMES = {
 }
 DEFAULT_LOCAL_PATH = Path("dataset") / "mnist.npz"
 KERAS_CACHE_PATH = Path.home() / ".keras" / "datasets" / "mnist.npz"
+WHAT_TO_DO = f"set MNIST_NPZ=path/to/mnist.npz, put it at {DEFAULT_LOCAL_PATH}, or pass --data PATH"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,8 +124,8 @@ def download_with_keras():
         keras.datasets.mnist.load_data()
     except Exception as error:  # any network or HTTP failure: the message below says what to do
         raise UserInputError(
-            f"MNIST not found and the download failed ({type(error).__name__}: {error}); "
-            f"put mnist.npz at {DEFAULT_LOCAL_PATH}, set MNIST_NPZ, or pass --data PATH") from None
+            f"MNIST not found and the download failed ({type(error).__name__}: {first_line(error)}); "
+            f"{WHAT_TO_DO}") from None
     return load_npz(KERAS_CACHE_PATH)
 
 
@@ -138,6 +139,5 @@ def resolve_and_load(data_path=None, allow_download=True):
         if candidate.exists():
             return load_path(candidate)
     if not allow_download:
-        raise UserInputError(
-            f"MNIST not found; put mnist.npz at {DEFAULT_LOCAL_PATH}, set MNIST_NPZ, or pass --data PATH")
+        raise UserInputError(f"MNIST not found; {WHAT_TO_DO}")
     return download_with_keras()

@@ -23,7 +23,7 @@ def find_mnist(repo, explicit):
     """The mnist.npz to draw test digits from: --mnist, $MNIST_NPZ, or shared/data beside the repo."""
     explicit = explicit or os.environ.get("MNIST_NPZ")
     candidates = [Path(explicit)] if explicit else [repo.parent / "shared" / "data" / "mnist.npz",
-                                                    Path("/work/shared/data/mnist.npz")]
+                                                    repo / "dataset" / "mnist.npz"]
     for path in candidates:
         if path.is_file():
             return path

@@ -50,19 +50,21 @@ make_cgroup
 DIGITS="${1:-}"
 if [[ -z "$DIGITS" ]]; then
     DIGITS="$SCRATCH/digits"
-    "$PYTHON" - "$DIGITS" <<'EOF'
+    "$PYTHON" - "$DIGITS" "$HERE/../.." <<'EOF'
 import sys, pathlib, numpy as np
 from PIL import Image
-out = pathlib.Path(sys.argv[1]); out.mkdir()
+out, repo = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).resolve()
+out.mkdir()
 import os
-for candidate in (os.environ.get("MNIST_NPZ", ""), "../shared/data/mnist.npz", "/work/shared/data/mnist.npz"):
+for candidate in (os.environ.get("MNIST_NPZ", ""), repo.parent / "shared" / "data" / "mnist.npz",
+                  repo / "dataset" / "mnist.npz"):
     if candidate and pathlib.Path(candidate).is_file():
         with np.load(candidate) as data:
             for index, image in enumerate(data["x_test"][:600]):
                 Image.fromarray(image).save(out / f"{index:05d}.png")
         break
 else:
-    sys.exit("no mnist.npz found")
+    sys.exit("no mnist.npz found: set MNIST_NPZ=path/to/mnist.npz")
 EOF
 fi
 PACKAGE=$("$PYTHON" -c 'import edge_runtime, os; print(os.path.dirname(edge_runtime.__file__))')

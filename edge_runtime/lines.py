@@ -15,7 +15,7 @@ MAX_GAP_HEIGHTS = 2.2
 # Links steeper than this are not "to the right": a digit in the next row is not a neighbour.
 MAX_SLOPE_DEGREES = 42.0
 # Digits of one line differ in height (a 1 beside a small 0), but not by more than this.
-MAX_HEIGHT_RATIO = 3.5
+MAX_HEIGHT_RATIO = 5.0
 
 
 def link_costs(boxes):

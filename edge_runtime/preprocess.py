@@ -16,6 +16,7 @@ from edge_runtime import lines, segment
 
 MNIST_SIZE = 28
 MNIST_BOX = 20
+MNIST_STROKE = 0.1  # stroke width / digit height in MNIST's digits, roughly
 # Work on at most this many pixels along the longest side: the crops end up 20 pixels tall,
 # so more resolution only costs time.
 WORKING_SIDE = 1024
@@ -183,7 +184,24 @@ def crop_digit(page, region):
     ink = page.flat[y + by:y + by + bh, x + bx:x + bx + bw] * rim
     peak = percentile_90(ink[own > 0])
     gain = 255.0 / max(peak, page.level, 1.0)
-    return cv2.convertScaleAbs(ink, alpha=gain), (x + bx, y + by, bw, bh)
+    return thicken(cv2.convertScaleAbs(ink, alpha=gain), own), (x + bx, y + by, bw, bh)
+
+
+def stroke_width(own):
+    """Mean stroke width of a binary shape: twice its area over its outline's length."""
+    edge = own - cv2.erode(own, np.ones((3, 3), np.uint8))
+    return 2.0 * cv2.countNonZero(own) / max(1, cv2.countNonZero(edge))
+
+
+def thicken(crop, own):
+    """Widen pen strokes to MNIST's: its strokes are about a tenth of the digit's height, and
+    a thin ballpoint line shrunk into 20x20 would be a faint hairline the model never saw."""
+    target = MNIST_STROKE * max(crop.shape)
+    missing = target - stroke_width(own)
+    if missing < 1.5:
+        return crop
+    side = int(round(missing)) | 1
+    return cv2.dilate(crop, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
 
 
 def working_copy(gray):

@@ -38,7 +38,9 @@ def mergeable(anchor, pieces):
     right = np.minimum(anchor[X] + anchor[W], pieces[:, X] + pieces[:, W])
     top = np.minimum(anchor[Y], pieces[:, Y])
     bottom = np.maximum(anchor[Y] + anchor[H], pieces[:, Y] + pieces[:, H])
-    overlaps = (right - left) >= 0.5 * np.minimum(anchor[W], pieces[:, W])
+    # A bar (a 5's, a 7's) often juts out sideways: a flat piece needs less overlap.
+    flat = pieces[:, H] < 0.4 * anchor[H]
+    overlaps = (right - left) >= np.where(flat, 0.25, 0.5) * np.minimum(anchor[W], pieces[:, W])
     return overlaps & ((bottom - top) <= 1.5 * np.maximum(anchor[H], pieces[:, H]))
 
 

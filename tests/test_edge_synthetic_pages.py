@@ -45,6 +45,28 @@ def test_boxes_lie_inside_the_photo_and_hold_ink_unlike_the_paper_around():
             assert np.percentile(inner, 3) < np.percentile(ring, 90) - 35, (page.kind, (x, y, w, h))
 
 
+def ink_reaches_every_side(gray, box):
+    """Tight box: a strip just inside each side holds a pixel clearly darker than the paper."""
+    x, y, w, h = box
+    inner = gray[y:y + h, x:x + w]
+    paper = np.percentile(gray[max(0, y - h // 2):y + h + h // 2, max(0, x - w // 2):x + w + w // 2], 90)
+    k = max(2, min(w, h) // 12)
+    return all(strip.min() < paper - 25 for strip in (inner[:k], inner[-k:], inner[:, :k], inner[:, -k:]))
+
+
+def test_boxes_are_tight_and_shifted_boxes_are_not():
+    true, shifted, total = 0, 0, 0
+    for page in page_set(100):
+        gray = page.image.astype(np.float32).min(axis=2)
+        height, width = gray.shape
+        for x, y, w, h in page.boxes:
+            total += 1
+            true += ink_reaches_every_side(gray, (x, y, w, h))
+            moved = (min(width - w, x + int(0.3 * w)), min(height - h, y + int(0.3 * h)), w, h)
+            shifted += ink_reaches_every_side(gray, moved)
+    assert total > 500 and true >= 0.97 * total and shifted <= 0.2 * total, (true, shifted, total)
+
+
 def test_boxes_keep_off_the_border_except_for_big_digits_and_crops():
     for page in page_set(100):
         if page.kind in ("big-digit", "tight-crop"):

@@ -24,7 +24,7 @@ WIDTH_GUESS = 0.8  # ink width / height of a digit, generous, to size rows befor
 class Hand:
     """How the digits are written: size, spacing, slant, and pen."""
 
-    height: tuple = (24, 90)          # digit height in page pixels
+    height: tuple = (26, 90)          # ink height in page pixels
     spacing: tuple = (0.1, 0.5)       # gap between digits, in digit heights; negative overlaps
     pitch: tuple = (1.4, 2.2)         # row to row, in digit heights
     column_gap: tuple = (1.5, 4.0)    # gap between two numbers on one row, in digit heights
@@ -54,7 +54,10 @@ def restroke(alpha, height, stroke):
 
 
 def render(digit, height, angle, stroke):
-    return restroke(synthetic.render_digit(digit, int(height), angle), height, stroke)
+    """A digit whose ink (not ink plus render_digit's blank margin) is about `height` high."""
+    rows = synthetic.ink_crop(digit).shape[0]
+    full = height * rows / max(1, rows - 4)  # ink_crop pads 2 px above and below the ink
+    return restroke(synthetic.render_digit(digit, int(round(full)), angle), height, stroke)
 
 
 def row_units(row, spacing, gap):
@@ -101,7 +104,7 @@ def write_line(rng, picks, start, baseline, height, spacing, theta, hand, line):
     """One written number: glyphs left to right from x = start, bottoms near `baseline`."""
     glyphs, x = [], start
     for digit, label in picks:
-        size = height * rng.uniform(0.88, 1.1)
+        size = height * rng.uniform(0.9, 1.1)
         angle = rng.uniform(-hand.digit_angle, hand.digit_angle) + theta
         alpha = render(digit, size, angle, hand.stroke)
         x0, y0, x1, y1 = ink_bounds(alpha)

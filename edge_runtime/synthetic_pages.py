@@ -145,7 +145,7 @@ def draw_big_digit(rng, images, labels):
     while True:  # the rotated, fattened ink must still fit inside the frame
         alpha = layout.render(digit[0], size, rng.uniform(-8, 8), scene.hand.stroke)
         x0, y0, x1, y1 = layout.ink_bounds(alpha)
-        if y1 - y0 <= height - 2 and x1 - x0 <= width - 2:
+        if y1 - y0 <= 0.95 * height and x1 - x0 <= width - 2:
             break
         size *= 0.95
     left, top = (edge_position(rng, limit, extent) for limit, extent in ((width, x1 - x0), (height, y1 - y0)))
@@ -168,7 +168,7 @@ def draw_tight_crop(rng, images, labels):
     digit, label = pick_digits(rng, images, labels, 1)
     pad = int(rng.integers(0, 3))
     tall = int(rng.integers(20, 61)) - 2 * pad
-    alpha = layout.render(digit[0], tall * 1.2, rng.uniform(-8, 8), scenes.choose(rng, ("pen", "thin", "marker")))
+    alpha = layout.render(digit[0], tall, rng.uniform(-8, 8), scenes.choose(rng, ("pen", "thin", "marker")))
     x0, y0, x1, y1 = layout.ink_bounds(alpha)
     wide = int(np.clip(round((x1 - x0) * tall / (y1 - y0)), 1, 60 - 2 * pad))
     alpha = cv2.resize(alpha[y0:y1, x0:x1], (wide, tall), interpolation=cv2.INTER_AREA)

@@ -116,7 +116,12 @@ def degrade(rng, page, options):
     page = page + np.float32(rng.uniform(*options.noise_sigma)) * noise
     image = np.clip(page, 0, 255).astype(np.uint8)
     quality = int(rng.integers(options.jpeg_quality[0], options.jpeg_quality[1] + 1))
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return jpeg_roundtrip(image, quality)
+
+
+def jpeg_roundtrip(image, quality):
+    """Encode as JPEG at `quality` and decode again: the blocks and ringing a camera leaves."""
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     return cv2.imdecode(encoded, cv2.IMREAD_COLOR)
 
 

@@ -36,7 +36,7 @@ def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess
     if preprocess.is_mnist_style(gray):
         return label_digits(model, preprocess.mnist_passthrough(gray), min_score)
     page = preprocess.prepare(gray, options)
-    confident = [r for r in reading.read_page(model, page, options) if r.score >= min_score]
+    confident = reading.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score])
     return [Digit(r.label, r.score, preprocess.to_source_box(page, r.box), r.image, number)
             for number, line in enumerate(reading.in_reading_order(confident, options)) for r in line]
 

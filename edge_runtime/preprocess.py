@@ -20,6 +20,10 @@ MNIST_STROKE = 0.1  # stroke width / digit height in MNIST's digits, roughly
 # Work on at most this many pixels along the longest side: the crops end up 20 pixels tall,
 # so more resolution only costs time.
 WORKING_SIDE = 1024
+# Deciding the ink's polarity needs only the picture's layout: a small copy is enough.
+POLARITY_SIDE = 240
+POLARITY_KERNEL = 5  # pixels of that copy: wider than a pen stroke, narrower than gaps between strokes
+POLARITY_NOISE = 12  # grey levels of paper grain and sensor noise, ignored when weighing strokes
 
 Candidate = collections.namedtuple("Candidate", ["box", "image"])
 Candidate.__doc__ = "A digit-like region: box (x, y, w, h) in source pixels and its 28x28 uint8 crop."
@@ -72,14 +76,49 @@ def percentiles(gray, fractions):
 def is_dark_on_light(gray):
     """True when ink is darker than the paper (the common case for photos).
 
-    The paper is most of the picture, so the median is the background; the ink is the tail
-    that lies further from it. A few thin digits can be under 0.05% of a frame, so when the
-    tails tie the extremes decide.
+    Decided on a small copy, in this order:
+    1. A large, compact bright region is a sheet of paper (on a desk or filling the frame):
+       dark ink. A dark desk filling most of the frame no longer makes the page "ink" (the
+       global median decided before, and such a page read as one big blob).
+    2. Thin strokes: a closing with a small kernel fills dark strokes in (black-hat), an
+       opening takes bright ones out (top-hat); clearly more of one is the ink (chalk on a
+       board, a white-on-black scan).
+    3. Otherwise the paper is most of the picture, and the histogram's tails decide.
     """
+    small, _ = working_copy(gray, POLARITY_SIDE)
+    if min(small.shape) >= 16 and has_sheet_of_paper(small):
+        return True
+    kernel = np.ones((POLARITY_KERNEL, POLARITY_KERNEL), np.uint8)
+    dark = strong_sum(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel))
+    bright = strong_sum(cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel))
+    if max(dark, bright) > 2.0 * min(dark, bright) + 0.2 * small.size:
+        return dark > bright
     low, median, high = percentiles(gray, (0.0005, 0.5, 0.9995))
     if median - low == high - median:
         low, high = int(gray.min()), int(gray.max())
     return (median - low) > (high - median)
+
+
+def has_sheet_of_paper(small):
+    """A bright region of at least a fifth of the picture that fills most of its box: paper,
+    not strokes (even a frame-filling white digit fills far less of its box)."""
+    blurred = cv2.GaussianBlur(small, (5, 5), 0)
+    otsu, bright = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    dark_side = float(blurred[bright == 0].mean()) if (bright == 0).any() else otsu
+    if otsu - dark_side < 25:  # no real light/dark split: blank paper, or one flat colour
+        return False
+    count, _, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if count < 2:
+        return False
+    area = stats[1:, cv2.CC_STAT_AREA]
+    largest = stats[1 + int(np.argmax(area))]
+    box = largest[cv2.CC_STAT_WIDTH] * largest[cv2.CC_STAT_HEIGHT]
+    return area.max() >= 0.2 * small.size and area.max() >= 0.6 * box
+
+
+def strong_sum(response):
+    """Sum of a morphological response above paper grain and sensor noise."""
+    return float(cv2.subtract(response, POLARITY_NOISE).sum())
 
 
 def ink_image(gray):
@@ -204,12 +243,12 @@ def thicken(crop, own):
     return cv2.dilate(crop, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
 
 
-def working_copy(gray):
-    """Downscale very large images; return (image, factor back to source pixels)."""
+def working_copy(gray, side=WORKING_SIDE):
+    """Downscale images longer than `side`; return (image, factor back to source pixels)."""
     longest = max(gray.shape)
-    if longest <= WORKING_SIDE:
+    if longest <= side:
         return gray, 1.0
-    factor = longest / float(WORKING_SIDE)
+    factor = longest / float(side)
     # A 1x3000 strip would round its short side to 0 pixels, which cv2.resize refuses.
     size = (max(1, round(gray.shape[1] / factor)), max(1, round(gray.shape[0] / factor)))
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), factor

@@ -8,6 +8,8 @@ whose pieces the classifier is most sure of wins: segmentation by recognition.
 import collections
 import math
 
+import numpy as np
+
 from edge_runtime import lines, preprocess, segment
 
 # Each extra piece must earn its place: a cut is chosen only when it raises the summed
@@ -17,8 +19,11 @@ FLOOR = 1e-4  # log of a zero score would be -inf
 # exp(-CUT_PENALTY) ~ 0.5: a whole-blob reading this sure beats any cut, so cuts are skipped.
 SURE = 0.95
 
-# The rejecter must find a crop at least this likely to be one digit, or it is dropped.
+# The rejecter must find a crop at least this likely to be one digit, or it is dropped...
 MIN_DIGIT_PROBABILITY = 0.5
+# ...unless two or more sure digits share its line: digits come in rows, junk rarely lines up
+# with them, so there the prior odds are several times higher and this much suffices.
+IN_LINE_PROBABILITY = 0.1
 
 Reading = collections.namedtuple("Reading", ["label", "score", "box", "image", "digit_probability"])
 Reading.__doc__ = """One classified piece: label, confidence, box in working pixels, 28x28 crop,
@@ -36,10 +41,11 @@ def read_piece(model, page, region, options):
     return Reading(model.labels[index], float(scores[index]), box, image, model.digit_probability(image))
 
 
-def hypothesis_score(readings):
-    """Summed log-confidence of the pieces, each piece's class AND its being a digit at all."""
+def hypothesis_score(readings, expected):
+    """Summed log-confidence of the pieces (each piece's class AND its being a digit at all),
+    less a penalty for each piece more or fewer than the blob's width suggests."""
     confidence = sum(math.log(max(r.score * r.digit_probability, FLOOR)) for r in readings)
-    return confidence - CUT_PENALTY * (len(readings) - 1)
+    return confidence - CUT_PENALTY * max(0.0, abs(len(readings) - expected) - 0.5)
 
 
 def is_sure(readings):
@@ -47,31 +53,51 @@ def is_sure(readings):
     return len(readings) == 1 and readings[0].score * readings[0].digit_probability >= SURE
 
 
-def read_region(model, page, region, options):
+def typical_aspect(regions, options):
+    """Width / height of this picture's single digits (the writer's hand, not MNIST's): the
+    median over regions too narrow to be two digits, 1s left out."""
+    aspects = [w / h for _, _, w, h in (r.box for r in regions) if 0.35 <= w / h < options.split_aspect]
+    return float(np.median(aspects)) if len(aspects) >= 3 else options.typical_aspect
+
+
+def read_region(model, page, region, options, aspect):
     """The best reading of a region: one digit, or the best cut into touching digits."""
-    counts = segment.piece_counts(region.box, options)
+    counts = segment.piece_counts(region.box, options, aspect)
+    expected = region.box[2] / region.box[3] / aspect
     own = preprocess.own_ink(page.labels, region) if counts != [1] else None
     best, best_score = [], -math.inf
     for count in counts:
         if is_sure(best):
             break
-        parts = [region] if count == 1 else segment.split_region(region, own, count)
-        readings = [read_piece(model, page, part, options) for part in parts or []]
-        if not readings or any(r is None for r in readings):
-            continue
-        score = hypothesis_score(readings)
-        if score > best_score:
-            best, best_score = readings, score
+        for parts in [[region]] if count == 1 else segment.split_candidates(region, own, count):
+            readings = [read_piece(model, page, part, options) for part in parts]
+            if any(r is None for r in readings):
+                continue
+            score = hypothesis_score(readings, expected)
+            if score > best_score:
+                best, best_score = readings, score
     return best
 
 
 def read_page(model, page, options):
     """Every reading in the page, touching digits cut, in no particular order."""
+    regions = preprocess.candidate_regions(page, options)
+    aspect = typical_aspect(regions, options)
     readings = []
-    for region in preprocess.candidate_regions(page, options):
-        readings += read_region(model, page, region, options)
-    return [r for r in readings if r.box[2] / r.box[3] <= options.max_aspect
-            and r.digit_probability >= MIN_DIGIT_PROBABILITY]
+    for region in regions:
+        readings += read_region(model, page, region, options, aspect)
+    return [r for r in readings if r.box[2] / r.box[3] <= options.max_aspect]
+
+
+def accept(readings):
+    """The readings the rejecter lets through, judged with their line as context."""
+    candidates = [r for r in readings if r.digit_probability >= IN_LINE_PROBABILITY]
+    sure = [r.digit_probability >= MIN_DIGIT_PROBABILITY for r in candidates]
+    kept = []
+    for line in lines.group_lines([r.box for r in candidates]):
+        support = sum(sure[i] for i in line)
+        kept += [candidates[i] for i in line if sure[i] or support >= 2]
+    return kept
 
 
 def in_reading_order(readings, options):

@@ -179,10 +179,45 @@ def cut_positions(profile, pieces):
     return cuts
 
 
-def split_region(region, own, pieces):
-    """A region cut into `pieces` column ranges, or None when a piece would hold no ink."""
+def pair_cuts(profile, tries=3):
+    """Columns where two touching digits may part: the `tries` thinnest local minima of the ink
+    profile between a fifth and four fifths of the width (a 1 beside a 6 parts off-centre)."""
+    width = len(profile)
+    low, high = max(1, width // 5), min(width - 1, width - width // 5)
+    if high - low < 2:
+        return [width // 2]
+    window = profile[low - 1:high + 1].astype(np.float64)
+    minima = [low + i for i in range(len(window) - 2) if window[i + 1] <= window[i] and window[i + 1] <= window[i + 2]]
+    minima = minima or [low + int(np.argmin(profile[low:high]))]
+    chosen = []
+    for column in sorted(minima, key=lambda c: profile[c]):
+        if all(abs(column - c) > width // 10 for c in chosen):
+            chosen.append(column)
+    return chosen[:tries]
+
+
+def split_candidates(region, own, pieces):
+    """Ways to cut a region into `pieces` touching digits: for two, one per likely parting
+    column; for more, the least-ink column near each even share of the width."""
     profile = column_profile(own)
-    edges = [0, *cut_positions(profile, pieces), len(profile)]
+    if pieces == 2:
+        cuts = [[column] for column in pair_cuts(profile)]
+    else:
+        cuts = [cut_positions(profile, pieces)]
+    splits = [split_at(region, profile, columns) for columns in cuts]
+    return [split for split in splits if split]
+
+
+def split_region(region, own, pieces):
+    """A region cut into `pieces` column ranges (the least-ink cuts near even shares), or None
+    when a piece would hold no ink."""
+    profile = column_profile(own)
+    return split_at(region, profile, cut_positions(profile, pieces))
+
+
+def split_at(region, profile, columns):
+    """The region's ink cut at these columns into pieces, or None when a piece would be empty."""
+    edges = [0, *columns, len(profile)]
     parts = []
     for start, stop in zip(edges[:-1], edges[1:]):
         if stop <= start or profile[start:stop].sum() == 0:
@@ -191,13 +226,14 @@ def split_region(region, own, pieces):
     return parts
 
 
-def piece_counts(box, options):
-    """How many digits a region of this shape could hold: 1 when narrow, a few guesses when wide."""
+def piece_counts(box, options, typical_aspect=None):
+    """How many digits a region of this shape could hold: 1 when narrow, a few guesses when
+    wide, around its width over a typical digit's (`typical_aspect`, width / height)."""
     x, y, w, h = box[:4]
     aspect = w / float(h)
     if aspect < options.split_aspect:
         return [1]
-    estimate = max(1, int(round(aspect / options.typical_aspect)))
+    estimate = max(1, int(round(aspect / (typical_aspect or options.typical_aspect))))
     counts = {max(1, estimate - 1), estimate, estimate + 1}
     if aspect > options.max_aspect:
         counts.discard(1)

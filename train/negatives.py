@@ -14,7 +14,7 @@ import numpy as np
 from edge_runtime.preprocess import MNIST_SIZE, candidate_regions, crop_digit, fit_to_mnist, prepare
 
 # Letters and signs that no digit resembles (no O, I, l, Z, S, B, G, g, q, b, T, ...).
-NON_DIGIT_TEXT = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy+=*#%&@?!<>$"
+NON_DIGIT_TEXT = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy+=*#%&@?$"
 HERSHEY_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
                  cv2.FONT_HERSHEY_SCRIPT_COMPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_PLAIN)
 # Odds of each kind of negative: touching digits, half digits, blobs, rules, specks, scribbles,
@@ -47,7 +47,7 @@ def slant(ink, rng):
 
 def restroke(big, rng):
     """Thin ballpoint to thick marker: erode or dilate the strokes at their seen size."""
-    change = int(rng.integers(-1, 1 + big.shape[0] // 30))  # a marker's stroke grows with the digit
+    change = int(rng.integers(-1, 2 + big.shape[0] // 15))  # a marker's stroke grows with the digit
     kernel = np.ones((3, 3), np.uint8)
     if change < 0:  # only tall renders have strokes thick enough to thin without breaking them
         return cv2.erode(big, kernel) if big.shape[0] >= 60 else big
@@ -128,9 +128,10 @@ def rule_lines(rng):
         x0 = rng.uniform(0, 90 - length * np.cos(angle))
         end = (int(x0 + length * np.cos(angle)), int(y + length * np.sin(angle)))
         cv2.line(canvas, (int(x0), int(y)), end, 255, int(rng.integers(1, 5)))
-    if rng.random() < 0.4:  # a crossing vertical line: squared paper
-        x = int(rng.integers(10, 80))
-        cv2.line(canvas, (x, 0), (x, 59), 255, int(rng.integers(1, 3)))
+    if rng.random() < 0.4:  # a crossing line of squared paper: it must cross, or it is a 1
+        x, top = int(rng.integers(10, 80)), int(rng.integers(0, 20))
+        cv2.line(canvas, (x, top), (x, 59), 255, int(rng.integers(1, 3)))
+        cv2.line(canvas, (0, int(rng.integers(top + 5, 55))), (89, int(rng.integers(5, 55))), 255, 2)
     return canvas
 
 

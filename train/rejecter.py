@@ -27,9 +27,9 @@ MODEL_NAME = "rejecter_int8.tflite"
 
 @dataclasses.dataclass
 class RejecterConfig:
-    crops: int = 60_000       # half single digits, half not
+    crops: int = 80_000       # half single digits, half not
     validation_crops: int = 6_000
-    epochs: int = 6
+    epochs: int = 8
     batch_size: int = 128
     seed: int = 0
 

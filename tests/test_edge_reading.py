@@ -1,0 +1,65 @@
+"""edge_runtime.reading: cuts chosen by the classifier, the rejecter judged in its line's context."""
+
+import cv2
+import numpy as np
+
+from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
+from edge_runtime import classify, preprocess, reading
+
+
+def fake(label, score, box, digit_probability):
+    return reading.Reading(label, score, box, None, digit_probability)
+
+
+def test_a_cut_must_raise_confidence_by_more_than_its_penalty():
+    whole = [fake("0", 0.9, (0, 0, 30, 30), 1.0)]
+    halves = [fake("1", 0.95, (0, 0, 15, 30), 1.0), fake("1", 0.95, (15, 0, 15, 30), 1.0)]
+    assert reading.hypothesis_score(whole, expected=1.0) > reading.hypothesis_score(halves, expected=1.0)
+    assert reading.hypothesis_score(whole, expected=2.0) < reading.hypothesis_score(halves, expected=2.0)
+
+
+def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits():
+    row = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
+    doubtful_in_row = fake("7", 0.99, (110, 100, 20, 30), 0.3)
+    doubtful_alone = fake("7", 0.99, (400, 300, 20, 30), 0.3)
+    junk = fake("1", 0.99, (140, 100, 20, 30), reading.IN_LINE_PROBABILITY / 2)
+    kept = reading.accept(row + [doubtful_in_row, doubtful_alone, junk])
+    assert doubtful_in_row in kept and doubtful_alone not in kept and junk not in kept
+    assert all(r in kept for r in row)
+
+
+def test_the_writers_digit_width_comes_from_narrow_regions_not_from_1s():
+    regions = [preprocess.segment.Region((0, 0, w, 30), (1,), None) for w in (9, 18, 18, 21, 60)]
+    assert reading.typical_aspect(regions, preprocess.FindOptions()) == 0.6
+
+
+def touching_pair(left, right):
+    """Two MNIST digits drawn dark on paper, 80 px tall, overlapping so their strokes touch."""
+    def scaled(digit):
+        ink = cv2.resize(digit, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+        rows, cols = np.nonzero(ink > 40)
+        return ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    a, b = scaled(left), scaled(right)
+    height = max(a.shape[0], b.shape[0])
+    canvas = np.zeros((height + 80, a.shape[1] + b.shape[1] + 80), np.uint8)
+    canvas[40:40 + a.shape[0], 40:40 + a.shape[1]] = a
+    x = 40 + a.shape[1] - 6
+    canvas[40:40 + b.shape[0], x:x + b.shape[1]] = np.maximum(canvas[40:40 + b.shape[0], x:x + b.shape[1]], b)
+    return 230 - (canvas.astype(np.float32) * 0.8).astype(np.uint8)
+
+
+def test_touching_mnist_digits_are_cut_and_read_as_two():
+    """Pairs of test digits whose ink forms one blob: whole, each would read as one digit."""
+    images, labels = mnist_test_arrays()
+    model = load_model(INT8_MODEL)
+    rng = np.random.default_rng(3)
+    right = blobs = 0
+    while blobs < 60:
+        i, j = rng.integers(0, 2000, 2)
+        photo = touching_pair(images[i], images[j])
+        if len(preprocess.candidate_regions(preprocess.prepare(photo))) != 1:
+            continue  # these two happen not to touch
+        blobs += 1
+        right += classify.read_number(classify.classify_image(model, photo)) == f"{labels[i]}{labels[j]}"
+    print(f"touching pairs: {right}/60 read right")
+    assert right >= 45

@@ -21,10 +21,23 @@ def atomic_path(destination):
     try:
         yield Path(temporary)
         os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; a model is for sharing
+        sync_path(temporary)  # the data reaches the disk before the name does
         os.replace(temporary, destination)
+        sync_path(destination.parent)  # and the rename itself survives a power cut
+    except OSError as error:  # name the file the user knows, not our hidden temporary
+        raise OSError(error.errno, error.strerror or str(error), str(destination)) from error
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+
+
+def sync_path(path):
+    """fsync a file or a folder by name (writers such as Keras close their files themselves)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def current_umask():

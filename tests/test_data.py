@@ -108,3 +108,30 @@ def test_nothing_found_says_where_to_put_the_file(tmp_path, monkeypatch):
     monkeypatch.setattr(mnist_data, "KERAS_CACHE_PATH", tmp_path / "no-cache" / "mnist.npz")
     with pytest.raises(UserInputError, match=r"put mnist.npz at dataset/mnist.npz, set MNIST_NPZ, or pass --data"):
         mnist_data.resolve_and_load(allow_download=False)
+
+
+def npz_with_a_lying_header(path, shape, arrays):
+    """An .npz whose x_train.npy header claims `shape` while holding a few bytes of data."""
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": shape})
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x_train.npy", header.getvalue() + b"\0" * 64)
+        for key in ("y_train", "x_test", "y_test"):
+            member = io.BytesIO()
+            np.save(member, arrays[key])
+            archive.writestr(f"{key}.npy", member.getvalue())
+    return path
+
+
+@pytest.mark.parametrize("shape", [(1_000_000_000, 28, 28), (100, 28, 28)])
+def test_an_array_header_claiming_more_than_the_archive_holds_is_refused_before_allocating(mnist, tmp_path, shape):
+    """784 GB claimed: refused before numpy allocates it (MemoryError before); 78 kB claimed but
+    64 bytes stored: refused by the same check."""
+    path = npz_with_a_lying_header(tmp_path / "lying.npz", shape, small_arrays(mnist))
+    with pytest.raises(UserInputError) as raised:
+        mnist_data.load_npz(path)
+    declared = int(np.prod(shape, dtype=object))
+    assert str(raised.value).startswith(f"{path}: x_train.npy declares shape {shape} ({declared:,} bytes)")

@@ -65,6 +65,7 @@ class SnapshotFolder:
 
     def __init__(self, save_dir, limit_bytes=DEFAULT_LIMIT_BYTES):
         os.makedirs(save_dir, exist_ok=True)
+        files.remove_stale_temporaries(save_dir)  # half-written PNGs of a killed run
         self.save_dir, self.limit_bytes = save_dir, limit_bytes
         self.snapshots = existing_snapshots(save_dir)  # insertion order is age order
 

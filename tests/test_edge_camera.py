@@ -193,6 +193,13 @@ def test_save_dir_stays_under_its_size_limit_oldest_snapshots_removed_first(vide
     assert snapshot_bytes(limited) <= limit and first and second
 
 
+def test_half_written_snapshots_of_a_killed_run_are_removed(video, tmp_path):
+    (tmp_path / ".frame_000003.k3j_x9a2.tmp.png").write_bytes(b"half a png")
+    (tmp_path / ".keep.tmp.png").write_bytes(b"not ours")
+    run(video[0], headless=True, save_dir=str(tmp_path), max_frames=1)
+    assert sorted(p.name for p in tmp_path.glob(".*")) == [".keep.tmp.png"]
+
+
 def test_save_limit_mb_must_be_positive(capsys):
     with pytest.raises(SystemExit):
         cli.camera_main(["--source", "0", "--save-limit-mb", "0"])

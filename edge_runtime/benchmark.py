@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from edge_runtime import EXAMPLES_DIR, MODELS_DIR, PACKAGE_DIR, camera, classify, sources, video
+from edge_runtime.cli import MAX_THREADS, thread_count
 from edge_runtime.errors import run_command
 from edge_runtime.interpreter import BACKENDS
 from edge_runtime.model import DigitModel
@@ -164,7 +165,7 @@ def main(argv):
                         help="model(s) to time (default: the shipped float32 and int8 models)")
     parser.add_argument("--backend", default="auto", choices=["auto", *BACKENDS],
                         help="interpreter package (default: the first one installed)")
-    parser.add_argument("--max-threads", type=int, default=os.cpu_count() or 1,
+    parser.add_argument("--max-threads", type=thread_count, default=min(os.cpu_count() or 1, MAX_THREADS),
                         help="time 1..N interpreter threads (default: all cores)")
     parser.add_argument("--repeats", type=int, default=2000, help="timed calls per latency figure")
     parser.add_argument("--json", action="store_true", help="print one JSON object per model")

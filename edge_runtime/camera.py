@@ -2,14 +2,12 @@
 
 import collections
 import dataclasses
-import json
-import os
 import sys
 import time
 
 import cv2
 
-from edge_runtime import classify, draw, files, sources
+from edge_runtime import classify, draw, output as output_lines, snapshots, sources
 from edge_runtime.errors import UserInputError
 
 WINDOW = "mnist-edge"
@@ -24,10 +22,11 @@ class CameraOptions:
     """What the loop does with each frame besides classifying it."""
 
     headless: bool = False        # no window, no cv2.imshow/waitKey: safe over SSH and in services
-    json: bool = False            # one JSON object per frame on stdout
+    json: bool = False            # one JSON object per frame on stdout (headless alone: a human line)
     save_dir: str = None          # annotated snapshot + 28x28 crops whenever the reading changes
     min_score: float = classify.DEFAULT_MIN_SCORE
     max_frames: int = None
+    save_limit_bytes: int = snapshots.DEFAULT_LIMIT_BYTES  # oldest snapshots go first past this
 
 
 class FpsMeter:
@@ -45,20 +44,6 @@ class FpsMeter:
         return self.fps
 
 
-def save_png(path, image):
-    ok, encoded = cv2.imencode(".png", image)
-    if ok:
-        files.write_bytes_atomic(path, encoded.tobytes())
-
-
-def save_snapshot(save_dir, index, canvas, digits):
-    """frame_000042.png plus frame_000042_digit0_7.png ... for each 28x28 crop."""
-    stem = os.path.join(save_dir, f"frame_{index:06d}")
-    save_png(stem + ".png", canvas)
-    for position, digit in enumerate(digits):
-        save_png(f"{stem}_digit{position}_{digit.label}.png", digit.image)
-
-
 def show(canvas):
     """Display a frame; True when the user asked to quit. Fails clearly without a display."""
     try:
@@ -74,19 +59,23 @@ def handle_frame(model, frame, index, state, options, output):
     digits = classify.classify_image(model, frame, options.min_score)
     number = classify.read_number(digits)
     fps = state["meter"].tick()
-    if options.json:
-        record = classify.to_record(state["source"], digits, frame=index,
-                                    time=round(time.perf_counter() - state["start"], 3))
-        output.write(json.dumps(record) + "\n")
-        output.flush()
+    if options.json or options.headless:  # with a window the frame itself shows the reading
+        print_frame(classify.to_record(state["source"], digits, frame=index,
+                                       time=round(time.perf_counter() - state["start"], 3)), options, output)
     save = bool(options.save_dir and digits and number != state["last_number"])
     state["last_number"] = number
     if options.headless and not save:
         return False  # nothing to show or save: drawing would be wasted work
     canvas = draw.draw_status(draw.draw_digits(frame, digits), number, fps)
     if save:
-        save_snapshot(options.save_dir, index, canvas, digits)
+        state["snapshots"].save(index, canvas, digits)
     return False if options.headless else show(canvas)
+
+
+def print_frame(record, options, output):
+    """One JSON line with --json, else one human line ('video.avi#12: 407  [4 (0.99), ...]')."""
+    text = output_lines.json_record(record) if options.json else output_lines.human_line(record)
+    output_lines.write_line(output, text)
 
 
 def run_camera(model, capture, source, options=CameraOptions(), live=False, output=None):
@@ -96,7 +85,7 @@ def run_camera(model, capture, source, options=CameraOptions(), live=False, outp
     frames, stopped_by = 0, "end of stream"
     try:
         if options.save_dir:  # inside the try: a folder we cannot make must still release the camera
-            os.makedirs(options.save_dir, exist_ok=True)
+            state["snapshots"] = snapshots.SnapshotFolder(options.save_dir, options.save_limit_bytes)
         for frame in sources.read_frames(capture, live):
             if handle_frame(model, frame, frames, state, options, output):
                 stopped_by = "quit"

@@ -5,22 +5,36 @@ messages and exit codes (0 ok, 1 an input or the model failed, 2 bad command-lin
 """
 
 import argparse
-import json
 import sys
 
 import cv2
 
-from edge_runtime import MODELS_DIR, classify, sources
-from edge_runtime.errors import UserInputError, first_line, run_command
+from edge_runtime import MODELS_DIR, classify, output, sources
+from edge_runtime.errors import OutputError, UserInputError, first_line, run_command
 from edge_runtime.interpreter import BACKENDS
 
 DEFAULT_MODEL = MODELS_DIR / "model_int8.tflite"
+MAX_THREADS = 64  # far beyond any Pi; the interpreter's binding refuses numbers past a C int
 
 
 def positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def thread_count(text):
+    value = int(text)
+    if not 1 <= value <= MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_THREADS}, got {value}")
+    return value
+
+
+def positive_number(text):
+    value = float(text)
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 
@@ -36,7 +50,8 @@ def add_model_arguments(parser):
                         help="a .tflite digit model (default: the int8 model shipped with mnist-edge)")
     parser.add_argument("--backend", default="auto", choices=["auto", *BACKENDS],
                         help="interpreter package (default: the first one installed)")
-    parser.add_argument("--threads", type=positive_int, default=1, help="interpreter threads (default 1)")
+    parser.add_argument("--threads", type=thread_count, default=1,
+                        help=f"interpreter threads, 1 to {MAX_THREADS} (default 1)")
     parser.add_argument("--min-score", type=probability, default=classify.DEFAULT_MIN_SCORE,
                         help="reject digits whose best class probability is lower (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per line")
@@ -57,25 +72,11 @@ def without_source(message, source):
 def emit(record, as_json):
     """Print a result or error record as a JSON line or a short human line."""
     if as_json:
-        print(json.dumps(record), flush=True)
-        return
-    name = record["source"] + (f"#{record['frame']}" if "frame" in record else "")
-    if "error" in record:
-        print(f"mnist-edge classify: error: {name}: {record['error']}", file=sys.stderr, flush=True)
-        return
-    if len(record["lines"]) > 1:
-        print(f"{name}: {len(record['lines'])} lines", flush=True)
-        for index, text in enumerate(record["lines"]):
-            print(f"  {text}  [{digit_details(record, index)}]", flush=True)
-        return
-    details = digit_details(record)
-    print(f"{name}: {record['number'] or 'no digits found'}" + (f"  [{details}]" if details else ""), flush=True)
-
-
-def digit_details(record, line=None):
-    """'4 (0.99), 0 (0.98)' for the record's digits, or those of one line."""
-    return ", ".join(f"{d['label']} ({d['score']:.2f})" for d in record["digits"]
-                     if line is None or d["line"] == line)
+        output.write_line(sys.stdout, output.json_record(record))
+    elif "error" in record:
+        print(f"mnist-edge classify: error: {output.human_line(record)}", file=sys.stderr, flush=True)
+    else:
+        output.write_line(sys.stdout, output.human_line(record))
 
 
 def classify_video(model, path, min_score):
@@ -118,6 +119,8 @@ def classify_inputs(arguments):
                 raise UserInputError(problem)
             for record in classify_source(model, source, arguments.min_score):
                 emit(record, arguments.json)
+        except OutputError:
+            raise  # stdout itself failed: no other input can be reported either
         except (UserInputError, ValueError) as error:
             failed = True
             emit(classify.error_record(source, without_source(str(error), source)), arguments.json)
@@ -136,6 +139,9 @@ def camera_main(argv):
                         help="camera index (0), 'picamera' for the Raspberry Pi camera, or a video file/URL")
     parser.add_argument("--headless", action="store_true", help="no window at all (SSH, services)")
     parser.add_argument("--save-dir", help="save annotated frames and 28x28 crops when the reading changes")
+    parser.add_argument("--save-limit-mb", type=positive_number, default=100,
+                        help="keep --save-dir under this many MB, removing the oldest snapshots first "
+                             "(default %(default)s)")
     parser.add_argument("--max-frames", type=positive_int, help="stop after this many frames")
     return run_command("mnist-edge camera", run_camera_command, parser.parse_args(argv))
 
@@ -144,11 +150,14 @@ def run_camera_command(arguments):
     from edge_runtime import camera
     model = load_model(arguments)
     options = camera.CameraOptions(arguments.headless, arguments.json, arguments.save_dir,
-                                   arguments.min_score, arguments.max_frames)
+                                   arguments.min_score, arguments.max_frames,
+                                   save_limit_bytes=int(arguments.save_limit_mb * 1_000_000))
     capture = sources.open_capture(arguments.source)
     try:
         summary = camera.run_camera(model, capture, arguments.source, options,
                                     live=sources.is_live(arguments.source))
+    except BrokenPipeError:
+        raise  # the reader of --json went away (`| head -1`): run_command ends quietly
     except OSError as error:  # e.g. --save-dir on a full or read-only disk
         raise UserInputError(f"{error.filename or arguments.save_dir}: {error.strerror or error}") from None
     rate = summary.frames / summary.seconds if summary.seconds > 0 else 0.0

@@ -12,6 +12,10 @@ class ModelError(UserInputError):
     """A model file that is missing, not TFLite, or not a 28x28 -> 10 digit classifier."""
 
 
+class OutputError(UserInputError):
+    """Results could not be written to stdout (e.g. redirected to a full disk)."""
+
+
 def first_line(error):
     """The first line of an exception's message (OpenCV's run to several), or its type name."""
     text = str(error).strip()
@@ -36,6 +40,8 @@ def run_command(name, function, *args):
         return function(*args)
     except UserInputError as error:
         print(f"{name}: error: {error}", file=sys.stderr)
+        if isinstance(error, OutputError):
+            silence_stdout()  # the interpreter's final flush would fail on the same stdout
         return 1
     except KeyboardInterrupt:
         print(f"{name}: interrupted", file=sys.stderr)
@@ -43,3 +49,12 @@ def run_command(name, function, *args):
     except BrokenPipeError:  # `mnist-edge classify --json ... | head -1` closed our stdout
         silence_stdout()
         return 1
+    except OSError as error:  # a full or read-only disk while writing a model, a report, a snapshot
+        print(f"{name}: error: {os_error_message(error)}", file=sys.stderr)
+        return 1
+
+
+def os_error_message(error):
+    """'runs/main/model.keras: No space left on device' from an OSError."""
+    reason = error.strerror or first_line(error)
+    return f"{error.filename}: {reason}" if error.filename else reason

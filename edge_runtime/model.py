@@ -10,6 +10,8 @@ from edge_runtime.interpreter import make_interpreter
 IMAGE_SIZE = 28
 # The "one digit or not" model shipped beside the digit models (train/rejecter.py trains it).
 SHIPPED_REJECTER = MODELS_DIR / "rejecter_int8.tflite"
+# int8 outputs step in 1/256: ten of them can sum to 1 +- 0.02; anything further is not softmax.
+PROBABILITY_SUM_TOLERANCE = 0.05
 
 
 def quantize_lookup_table(pixel_scale, pixel_offset, dtype, quantization):
@@ -70,7 +72,7 @@ def check_digit_model(path, labels, input_detail, output_detail):
     output_shape = tuple(int(n) for n in output_detail["shape"])
     if input_shape[1:] not in ((IMAGE_SIZE, IMAGE_SIZE, 1), (IMAGE_SIZE, IMAGE_SIZE)):
         raise ModelError(f"{path}: model input shape {list(input_shape)} is not a 28x28 grayscale image")
-    if input_shape[0] != 1 or output_shape[-1] < 2:
+    if input_shape[0] != 1 or len(output_shape) != 2 or output_shape[0] != 1 or output_shape[-1] < 2:
         raise ModelError(f"{path}: model output shape {list(output_shape)} is not one row of class scores")
     if output_shape[-1] != len(labels):
         raise ModelError(f"{path}: model has {output_shape[-1]} outputs but {len(labels)} labels "
@@ -79,10 +81,36 @@ def check_digit_model(path, labels, input_detail, output_detail):
     check_quantization(path, "output", output_detail)
 
 
+def check_tensor_counts(path, input_details, output_details):
+    """One image in, one row of scores out: a second input would never be set."""
+    if len(input_details) != 1:
+        raise ModelError(f"{path}: model has {len(input_details)} inputs, expected one 28x28 image")
+    if len(output_details) != 1:
+        raise ModelError(f"{path}: model has {len(output_details)} outputs, expected one row of class scores")
+
+
+def check_probabilities(path, scores):
+    """Scores of a probe image must be probabilities: finite, within [0, 1], summing to 1."""
+    if not np.all(np.isfinite(scores)):
+        raise ModelError(f"{path}: model outputs NaN or infinite scores on a probe image")
+    low, high, total = float(scores.min()), float(scores.max()), float(scores.sum())
+    if low < -0.01 or high > 1.01 or abs(total - 1.0) > PROBABILITY_SUM_TOLERANCE:
+        raise ModelError(f"{path}: model outputs are not probabilities (scores {low:.4g} to {high:.4g}, "
+                         f"summing to {total:.4g} on a probe image); a digit model must end in softmax")
+
+
 def check_quantization(path, name, detail):
     """An integer tensor needs a positive scale, or its values mean nothing."""
     if not np.issubdtype(np.dtype(detail["dtype"]), np.floating) and not detail["quantization"][0] > 0:
         raise ModelError(f"{path}: integer {name} tensor has no quantization scale {tuple(detail['quantization'])}")
+
+
+def load_rejecter(path, backend):
+    """The rejecter as a DigitModel, or None when none is asked for (or the shipped one is
+    missing, as in a source tree that has not trained it)."""
+    if path is None or (path == SHIPPED_REJECTER and not SHIPPED_REJECTER.is_file()):
+        return None
+    return DigitModel(path, backend, 1, rejecter=None)
 
 
 class DigitModel:
@@ -95,8 +123,9 @@ class DigitModel:
         self.backend, self.interpreter = make_interpreter(model_path, backend, num_threads)
         self.sidecar = sidecar_io.read_sidecar(model_path)
         self.labels = sidecar_io.labels_from(self.sidecar)
-        input_detail = self.interpreter.get_input_details()[0]
-        output_detail = self.interpreter.get_output_details()[0]
+        input_details, output_details = self.interpreter.get_input_details(), self.interpreter.get_output_details()
+        check_tensor_counts(self.path, input_details, output_details)
+        input_detail, output_detail = input_details[0], output_details[0]
         check_digit_model(self.path, self.labels, input_detail, output_detail)
         self.input_dtype = np.dtype(input_detail["dtype"])
         self._input_index = input_detail["index"]
@@ -110,7 +139,9 @@ class DigitModel:
         self._input_buffer = np.empty(self._input_shape, dtype=self.input_dtype)
         self._write_input = input_writer(self._lookup, self._input_buffer)
         self._output_table = output_table(self._output_dtype, self._output_quantization)
-        self.rejecter = DigitModel(rejecter, backend, 1, rejecter=None) if rejecter else None
+        self.rejecter = load_rejecter(rejecter, backend)
+        for probe in (0, 255):  # a blank and a full image: two invokes, once per load
+            check_probabilities(self.path, self.scores(np.full((IMAGE_SIZE, IMAGE_SIZE), probe, np.uint8)))
 
     @property
     def is_quantized(self):

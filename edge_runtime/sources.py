@@ -2,6 +2,7 @@
 
 import glob
 import os
+import stat
 import time
 import warnings
 from pathlib import Path
@@ -46,6 +47,24 @@ def expand_inputs(arguments):
         else:
             items.append((argument, None))
     return items
+
+
+# What a path is when it is not a regular file: reading a pipe or a device can block for ever.
+FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+              (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def check_regular_file(path):
+    """UserInputError unless `path` is a regular file (symlinks followed), before anything opens it."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise UserInputError(f"{path}: no such file") from None
+    except OSError as error:
+        raise UserInputError(f"{path}: cannot read ({error.strerror or error})") from None
+    if not stat.S_ISREG(mode):
+        kind = next((name for is_kind, name in FILE_KINDS if is_kind(mode)), "an unknown kind of file")
+        raise UserInputError(f"{path}: not a regular file ({kind})")
 
 
 def check_pixel_count(path, size):
@@ -130,8 +149,7 @@ def read_with_opencv(path):
 def read_image(path):
     """Grayscale uint8 image from any file Pillow or OpenCV decode; UserInputError otherwise."""
     path = str(path)
-    if not os.path.isfile(path):
-        raise UserInputError(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
+    check_regular_file(path)
     if os.path.getsize(path) == 0:
         raise UserInputError(f"{path}: empty file (0 bytes)")
     if is_whole_jpeg(path):
@@ -196,8 +214,10 @@ def open_capture(source, timeout_seconds=STREAM_TIMEOUT_SECONDS):
         return open_picamera(timeout_seconds)
     import cv2
     quiet_opencv(cv2)
-    if isinstance(parsed, str) and "://" not in parsed and not os.path.exists(parsed):
-        raise UserInputError(f"{parsed}: no such video file or camera")
+    if isinstance(parsed, str) and "://" not in parsed:
+        if not os.path.exists(parsed):
+            raise UserInputError(f"{parsed}: no such video file or camera")
+        check_regular_file(parsed)  # a camera is an index (--source 0), never a device path
     capture = new_capture(cv2, parsed, timeout_seconds)
     if not capture.isOpened():
         capture.release()

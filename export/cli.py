@@ -15,8 +15,15 @@ from train.training import MODEL_NAME
 GATE_FAILED = 3
 
 
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def add_export_arguments(parser):
-    parser.add_argument("--representative-size", type=int, default=500,
+    parser.add_argument("--representative-size", type=positive_int, default=500,
                         help="training images used to calibrate the int8 model")
     parser.add_argument("--variants", nargs="+", default=None,
                         help="subset of: float32 float16 dynamic_range int8 (default: all)")

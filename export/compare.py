@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from edge_runtime import sidecar as sidecar_io
+from edge_runtime.errors import UserInputError
 from edge_runtime.model import DigitModel
 from export.exporter import model_filename
 from export.convert import VARIANTS
@@ -42,7 +44,7 @@ def run_keras(keras_model, images):
 
 def run_tflite(model_path, images, progress=None):
     """Predictions, scores and per-image latencies (quantize + invoke + dequantize) on one thread."""
-    digit_model = DigitModel(model_path, num_threads=1)
+    digit_model = DigitModel(model_path, num_threads=1, rejecter=None)
     predictions = np.empty(len(images), dtype=np.int64)
     scores = np.empty((len(images), NUM_CLASSES), dtype=np.float32)
     latencies = np.empty(len(images), dtype=np.float64)
@@ -80,16 +82,35 @@ def disagreements(labels, first, second, first_name="float32", second_name="int8
     ]
 
 
+def check_exported_from(model_path, keras_sha256, keras_path):
+    """A model whose sidecar names another source model.keras is left from an older export."""
+    recorded = sidecar_io.read_sidecar(model_path).get("source_model", {}).get("sha256")
+    if recorded and recorded != keras_sha256:
+        raise UserInputError(
+            f"{sidecar_io.sidecar_path(model_path)}: exported from another model.keras (sha256 {recorded[:8]}..., "
+            f"{Path(keras_path).name} is {keras_sha256[:8]}...); run `mnist-edge export` again")
+
+
+def exported_models(keras_path, model_dir, variants):
+    """{variant: path} of the models present, each checked against its sidecar and model.keras."""
+    import hashlib
+
+    keras_sha256 = hashlib.sha256(Path(keras_path).read_bytes()).hexdigest()
+    paths = {variant: Path(model_dir) / model_filename(variant) for variant in variants}
+    paths = {variant: path for variant, path in paths.items() if path.is_file()}
+    for path in paths.values():
+        check_exported_from(path, keras_sha256, keras_path)
+    return paths
+
+
 def compare(keras_model, keras_path, model_dir, data, progress_factory=None, variants=VARIANTS):
     """The full comparison as a report dict (schema in README: "Reading the report")."""
+    paths = exported_models(keras_path, model_dir, variants)
     labels = data.y_test.astype(np.int64)
     keras_predictions, _ = run_keras(keras_model, data.x_test)
     models = {"keras": {**accuracy_record(labels, keras_predictions), "bytes": Path(keras_path).stat().st_size}}
     runs = {}
-    for variant in variants:
-        path = Path(model_dir) / model_filename(variant)
-        if not path.is_file():
-            continue
+    for variant, path in paths.items():
         progress = progress_factory(variant) if progress_factory else None
         runs[variant] = run_tflite(path, data.x_test, progress)
         models[variant] = tflite_record(path, labels, keras_predictions, runs[variant])

@@ -130,3 +130,28 @@ def test_offline_download_fails_with_one_line_that_says_what_to_do(tmp_path, mon
     message = str(raised.value)
     assert "\n" not in message and "Name or service not known" in message
     assert message.endswith("set MNIST_NPZ=path/to/mnist.npz, put it at dataset/mnist.npz, or pass --data PATH")
+def npz_with_a_lying_header(path, shape, arrays):
+    """An .npz whose x_train.npy header claims `shape` while holding a few bytes of data."""
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": shape})
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x_train.npy", header.getvalue() + b"\0" * 64)
+        for key in ("y_train", "x_test", "y_test"):
+            member = io.BytesIO()
+            np.save(member, arrays[key])
+            archive.writestr(f"{key}.npy", member.getvalue())
+    return path
+
+
+@pytest.mark.parametrize("shape", [(1_000_000_000, 28, 28), (100, 28, 28)])
+def test_an_array_header_claiming_more_than_the_archive_holds_is_refused_before_allocating(mnist, tmp_path, shape):
+    """784 GB claimed: refused before numpy allocates it (MemoryError before); 78 kB claimed but
+    64 bytes stored: refused by the same check."""
+    path = npz_with_a_lying_header(tmp_path / "lying.npz", shape, small_arrays(mnist))
+    with pytest.raises(UserInputError) as raised:
+        mnist_data.load_npz(path)
+    declared = int(np.prod(shape, dtype=object))
+    assert str(raised.value).startswith(f"{path}: x_train.npy declares shape {shape} ({declared:,} bytes)")

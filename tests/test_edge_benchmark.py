@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
+import pytest
+
 from conftest_edge import INT8_MODEL, load_model
 from edge_runtime import benchmark, classify
 from edge_runtime.model import DigitModel
@@ -84,3 +86,11 @@ def test_camera_fps_and_cold_start_run_for_real():
     assert benchmark.camera_fps(load_model(INT8_MODEL), frames=20) > 0
     seconds, peak_mib = benchmark.cold_start(INT8_MODEL, next(benchmark.EXAMPLES_DIR.glob("photo_*")), runs=1)
     assert seconds > 0 and 10 < peak_mib <= 100  # issue 3: peak memory at most 100 MiB
+
+
+@pytest.mark.parametrize("threads", ["0", "99999999999"])
+def test_max_threads_outside_1_to_64_is_a_usage_error(threads, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        benchmark.main(["--max-threads", threads])
+    assert exit_info.value.code == 2
+    assert "--max-threads: must be between 1 and 64" in capsys.readouterr().err

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
-from edge_runtime import camera, cli, draw, sources, synthetic
+from edge_runtime import camera, cli, draw, snapshots, sources, synthetic
 from edge_runtime import video as video_module
 
 FRAMES_PER_PHOTO = 12
@@ -31,7 +31,8 @@ def run(video_path, **options):
     capture = sources.open_capture(str(video_path))
     summary = camera.run_camera(load_model(INT8_MODEL), capture, video_path,
                                 camera.CameraOptions(**options), output=output)
-    return summary, [json.loads(line) for line in output.getvalue().splitlines()]
+    lines = output.getvalue().splitlines()
+    return summary, [json.loads(line) for line in lines] if options.get("json") else lines
 
 
 def test_headless_json_loop_reads_every_frame_and_stops_at_end_of_stream(video):
@@ -134,3 +135,89 @@ def test_fps_meter_reports_a_positive_rate():
     meter = camera.FpsMeter()
     assert meter.tick() == 0.0
     assert meter.tick() > 0.0
+
+
+def test_headless_without_json_prints_one_human_line_per_frame(video, capsys):
+    path, numbers = video
+    assert cli.camera_main(["--source", str(path), "--headless"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 * FRAMES_PER_PHOTO
+    assert lines[0].startswith(f"{path}#0: {numbers[0]}  [")
+    assert lines[-1].startswith(f"{path}#{2 * FRAMES_PER_PHOTO - 1}: {numbers[1]}  [")
+
+
+def test_a_reader_that_closes_the_pipe_gets_no_error_message(tmp_path):
+    """`mnist-edge camera --json | head -1`: 3,000 frames are far more than a pipe buffers."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest_edge import REPO
+
+    path = tmp_path / "blank.avi"
+    video_module.write_video(path, [np.zeros((32, 32, 3), np.uint8)] * 3000, fps=30)
+    command = [sys.executable, "-m", "edge_runtime", "camera", "--source", str(path), "--headless", "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+                               env=dict(os.environ, PYTHONPATH=str(REPO)))
+    first = process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait() == 1
+    assert json.loads(first)["frame"] == 0
+    assert "error" not in stderr and "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+def test_a_crop_label_cannot_put_a_file_outside_the_save_dir(tmp_path):
+    save_dir = tmp_path / "snaps"
+    save_dir.mkdir()
+    crop = np.zeros((28, 28), np.uint8)
+    digit = camera.classify.Digit("../../escaped", 0.9, (0, 0, 28, 28), crop)
+    with pytest.raises(ValueError, match="label '../../escaped' cannot be part of a file name"):
+        snapshots.save_snapshot(str(save_dir), 0, np.zeros((48, 64, 3), np.uint8), [digit])
+    assert not list(tmp_path.rglob("escaped*"))
+
+
+def snapshot_bytes(folder):
+    return sum(p.stat().st_size for p in folder.iterdir() if p.name.startswith("frame_"))
+
+
+def test_save_dir_stays_under_its_size_limit_oldest_snapshots_removed_first(video, tmp_path):
+    path, _ = video
+    unlimited, limited = tmp_path / "unlimited", tmp_path / "limited"
+    run(path, headless=True, save_dir=str(unlimited))
+    first = [p for p in unlimited.iterdir() if p.name.startswith("frame_000000")]
+    second = [p for p in unlimited.iterdir() if p.name.startswith(f"frame_{FRAMES_PER_PHOTO:06d}")]
+    limit = snapshot_bytes(unlimited) - 1  # one byte too small for both snapshots
+    limited.mkdir()
+    (limited / "notes.txt").write_text("not ours: never counted or removed\n")
+    run(path, headless=True, save_dir=str(limited), save_limit_bytes=limit)
+    kept = sorted(p.name for p in limited.iterdir())
+    assert kept == sorted(["notes.txt", *(p.name for p in second)])
+    assert snapshot_bytes(limited) <= limit and first and second
+
+
+def test_half_written_snapshots_of_a_killed_run_are_removed(video, tmp_path):
+    (tmp_path / ".frame_000003.k3j_x9a2.tmp.png").write_bytes(b"half a png")
+    (tmp_path / ".keep.tmp.png").write_bytes(b"not ours")
+    run(video[0], headless=True, save_dir=str(tmp_path), max_frames=1)
+    assert sorted(p.name for p in tmp_path.glob(".*")) == [".keep.tmp.png"]
+
+
+def test_save_limit_mb_must_be_positive(capsys):
+    with pytest.raises(SystemExit):
+        cli.camera_main(["--source", "0", "--save-limit-mb", "0"])
+    assert "--save-limit-mb: must be a positive number" in capsys.readouterr().err
+
+
+def test_a_camera_that_stops_delivering_frames_exits_1_as_the_docs_say(video, capsys):
+    """A finished video read as if it were live is a camera that stopped: status 1, one line."""
+    from conftest_edge import REPO
+
+    capture = sources.open_capture(str(video[0]))
+    with pytest.raises(camera.UserInputError, match="camera stopped delivering frames"):
+        camera.run_camera(load_model(INT8_MODEL), capture, "video", camera.CameraOptions(headless=True),
+                          live=True, output=io.StringIO())
+    for doc in ("README.md", "docs/raspberry-pi.md", "deploy/mnist-edge-camera.service"):
+        text = " ".join((REPO / doc).read_text().split())
+        assert "stops delivering frames ends the loop with status 1" in text, doc
+        assert "ends the loop with status 0" not in text, doc

@@ -209,3 +209,43 @@ def test_a_reader_that_closes_the_pipe_early_gets_no_traceback():
     assert process.wait() == 1
     assert json.loads(first)["source"] == EXAMPLES[0]
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "Exception ignored" not in stderr
+
+
+@pytest.mark.parametrize("threads", ["99999999999", "0", "65"])
+def test_threads_outside_1_to_64_are_a_usage_error(threads, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.classify_main(["--threads", threads, EXAMPLES[0]])
+    assert exit_info.value.code == 2
+    assert "--threads: must be between 1 and 64" in capsys.readouterr().err
+
+
+def test_json_to_a_full_disk_is_one_line_naming_stdout():
+    """stdout really is /dev/full: every write fails with ENOSPC."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "edge_runtime", "classify", "--json", EXAMPLES[0]],
+                                stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                                env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if "error" in line] == [
+        "mnist-edge classify: error: stdout: cannot write (No space left on device)"]
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_escaped_and_can_be_mapped_back(tmp_path):
+    """b'\\xff7.png' is a legal Linux file name; stdout is strict UTF-8, as on most systems."""
+    import base64
+
+    raw_name = os.fsencode(tmp_path) + b"/\xff7.png"
+    digit = next(p for p in EXAMPLES if "mnist_28x28" in p)
+    with open(digit, "rb") as source, open(raw_name, "wb") as target:
+        target.write(source.read())
+    environment = dict(os.environ, PYTHONPATH=str(REPO), PYTHONIOENCODING="utf-8:strict", LC_ALL="C.UTF-8")
+    command = [sys.executable.encode(), b"-m", b"edge_runtime", b"classify"]
+    as_json = subprocess.run([*command, b"--json", raw_name], capture_output=True, cwd=REPO, env=environment)
+    human = subprocess.run([*command, raw_name], capture_output=True, cwd=REPO, env=environment)
+    assert (as_json.returncode, human.returncode) == (0, 0), as_json.stderr + human.stderr
+    record = json.loads(as_json.stdout.decode("utf-8", errors="strict"))
+    escaped = os.fsdecode(tmp_path) + "/\\xff7.png"
+    assert record["source"] == escaped and "\\ud" not in as_json.stdout.decode()
+    assert base64.b64decode(record["source_base64"]) == raw_name
+    assert record["number"] == example_number(digit)
+    assert human.stdout.decode("utf-8", errors="strict").startswith(f"{escaped}: {example_number(digit)}")

@@ -2,6 +2,9 @@
 
 import json
 import shutil
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -139,6 +142,10 @@ def test_labels_that_do_not_match_the_outputs_are_a_model_error():
     ({"labels": []}, "invalid model sidecar: 'labels' must be a non-empty list"),
     ({"input": {"pixel_scale": "1/255"}}, "'input.pixel_scale' must be a positive number, got '1/255'"),
     ({"input": {"pixel_offset": None}}, "'input.pixel_offset' must be a number, got None"),
+    ({"labels": ["../../../x", *"123456789"]}, "invalid model sidecar: label '../../../x' is not"),
+    ({"labels": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "x" * 33]}, "invalid model sidecar: label 'xxx"),
+    ({"labels": [*"012345678", "a/b"]}, "invalid model sidecar: label 'a/b' is not"),
+    ({"sha256": "0" * 64}, "model file does not match its sidecar (sha256 0cebe006"),
 ])
 def test_bad_sidecars_are_one_line_model_errors_naming_the_file(tmp_path, sidecar, message):
     path = tmp_path / "model_int8.tflite"
@@ -148,3 +155,63 @@ def test_bad_sidecars_are_one_line_model_errors_naming_the_file(tmp_path, sideca
         model_module.DigitModel(path)
     assert str(error.value).startswith(str(tmp_path / "model_int8.")) and message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_a_deeply_nested_sidecar_is_a_one_line_model_error(tmp_path):
+    path = tmp_path / "model_int8.tflite"
+    shutil.copyfile(INT8_MODEL, path)
+    path.with_suffix(".json").write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(ModelError) as error:
+        model_module.DigitModel(path)
+    assert str(error.value) == f"{path.with_suffix('.json')}: unreadable model sidecar (nested too deeply)"
+
+
+def test_the_shipped_sidecars_match_their_models():
+    for path in (INT8_MODEL, FLOAT_MODEL):
+        assert model_module.DigitModel(path).sidecar["sha256"]
+
+
+MAKE_BAD_MODELS = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import tensorflow as tf
+
+    weights = tf.constant(np.random.default_rng(0).normal(0, 0.05, (784, 20)).astype(np.float32))
+    image = tf.TensorSpec([1, 28, 28, 1], tf.float32)
+
+    def dense(x, width=10):
+        return tf.matmul(tf.reshape(x, [1, 784]), weights[:, :width])
+
+    MODELS = {
+        "two_inputs": (lambda x, extra: tf.nn.softmax(dense(x) + extra), [image, tf.TensorSpec([1, 10], tf.float32)]),
+        "two_rows": (lambda x: tf.nn.softmax(tf.reshape(dense(x, 20), [2, 10])), [image]),
+        "logits": (lambda x: 1000.0 * dense(x) + 1.0, [image]),
+        "nan": (lambda x: tf.nn.softmax(dense(x)) * tf.constant(float("nan")), [image]),
+    }
+    for name, (function, signature) in MODELS.items():
+        concrete = tf.function(function, input_signature=signature).get_concrete_function()
+        converted = tf.lite.TFLiteConverter.from_concrete_functions([concrete]).convert()
+        open(f"{sys.argv[1]}/{name}.tflite", "wb").write(converted)
+""")
+
+
+@pytest.fixture(scope="module")
+def bad_models(tmp_path_factory):
+    """Real TFLite models that are not digit classifiers, made by TensorFlow in a child process."""
+    pytest.importorskip("tensorflow", reason="needs TensorFlow to make the models")
+    folder = tmp_path_factory.mktemp("bad_models")
+    subprocess.run([sys.executable, "-c", MAKE_BAD_MODELS, str(folder)], check=True, capture_output=True)
+    return folder
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("two_inputs", "model has 2 inputs, expected one 28x28 image"),
+    ("two_rows", "model output shape [2, 10] is not one row of class scores"),
+    ("logits", "model outputs are not probabilities"),
+    ("nan", "model outputs NaN or infinite scores"),
+])
+def test_models_that_are_not_digit_classifiers_are_refused_at_load(bad_models, name, problem):
+    path = bad_models / f"{name}.tflite"
+    with pytest.raises(ModelError) as error:
+        model_module.DigitModel(path)
+    assert str(error.value).startswith(f"{path}: {problem}") and "\n" not in str(error.value)

@@ -115,7 +115,7 @@ def test_images_over_the_pixel_limit_are_refused_with_their_size(tmp_path, monke
 def test_missing_file_and_directory_are_user_errors(tmp_path):
     with pytest.raises(UserInputError, match="no such file"):
         sources.read_image(tmp_path / "nope.png")
-    with pytest.raises(UserInputError, match="not a file"):
+    with pytest.raises(UserInputError, match=r"not a regular file \(a folder\)"):
         sources.read_image(tmp_path)
 
 
@@ -284,3 +284,52 @@ def test_a_stalled_pi_camera_is_a_user_error_not_a_hang():
     camera = sources.PiCamera(StalledPicamera2, timeout_seconds=0.5)
     with pytest.raises(UserInputError, match=r"picamera: no frame within 0.5 s"):
         camera.read()
+
+
+@pytest.fixture
+def fifo_named_like_media(tmp_path):
+    """Named pipes called clip.avi and digit.png, each with a writer that keeps opening and
+    closing it: code that opens one sees an empty stream (and fails) instead of blocking for
+    ever, so a regression fails this test rather than hanging it."""
+    paths = [tmp_path / "clip.avi", tmp_path / "digit.png"]
+    stop = threading.Event()
+
+    def keep_opening(path):
+        while not stop.is_set():
+            with open(path, "wb"):
+                pass
+
+    threads = []
+    for path in paths:
+        os.mkfifo(path)
+        threads.append(threading.Thread(target=keep_opening, args=(path,), daemon=True))
+        threads[-1].start()
+    yield [str(path) for path in paths]
+    stop.set()
+    readers = [os.open(path, os.O_RDONLY | os.O_NONBLOCK) for path in paths]  # frees a writer in open()
+    for thread in threads:
+        thread.join()
+    for reader in readers:
+        os.close(reader)
+
+
+def test_a_named_pipe_is_refused_as_a_video_or_an_image(fifo_named_like_media):
+    video_pipe, image_pipe = fifo_named_like_media
+    with pytest.raises(UserInputError) as error:
+        sources.open_capture(video_pipe)
+    assert str(error.value) == f"{video_pipe}: not a regular file (a named pipe)"
+    with pytest.raises(UserInputError) as error:
+        sources.read_image(image_pipe)
+    assert str(error.value) == f"{image_pipe}: not a regular file (a named pipe)"
+
+
+def test_a_socket_and_a_device_are_refused_but_camera_indices_are_not_paths(tmp_path):
+    path = tmp_path / "clip.mp4"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        with pytest.raises(UserInputError, match=r"clip\.mp4: not a regular file \(a socket\)$"):
+            sources.open_capture(str(path))
+    with pytest.raises(UserInputError, match=r"^/dev/zero: not a regular file \(a character device\)$"):
+        sources.open_capture("/dev/zero")
+    with pytest.raises(UserInputError, match="camera 97: cannot be opened"):
+        sources.open_capture("97")

@@ -153,3 +153,128 @@ def test_text_file_named_keras_is_refused(tmp_path):
     path.write_text("hello")
     with pytest.raises(exporter.UserInputError, match="model.keras: not a loadable .keras model"):
         exporter.load_keras_model(path)
+
+
+def model_set(folder):
+    """{file name: bytes} of every exported model and sidecar in `folder`."""
+    return {path.name: path.read_bytes() for path in sorted(folder.glob("model_*"))}
+
+
+@pytest.fixture
+def retrained_folder(small_run, small_keras, tmp_path):
+    """small_run's exported set beside a model.keras whose weights have since changed (as after
+    another `mnist-edge train`): the set on disk no longer belongs to this model.keras."""
+    import shutil
+
+    import keras
+
+    for path in [*small_run.glob("model_*.tflite"), *small_run.glob("model_*.json"), small_run / "history.json"]:
+        shutil.copyfile(path, tmp_path / path.name)
+    model = keras.models.clone_model(small_keras)
+    model.set_weights([weights * 1.001 for weights in small_keras.get_weights()])
+    model.save(tmp_path / "model.keras")
+    return tmp_path
+
+
+def test_an_export_that_fails_on_int8_leaves_the_whole_previous_set(retrained_folder, mnist):
+    before = model_set(retrained_folder)
+    no_calibration = exporter.ExportSettings(representative_size=0)  # int8 cannot be calibrated
+    with pytest.raises(exporter.ExportError, match="int8: conversion failed"):
+        exporter.export_all(retrained_folder / "model.keras", retrained_folder, mnist, no_calibration,
+                            log=lambda message: None)
+    assert model_set(retrained_folder) == before
+    assert sorted(path.name for path in retrained_folder.glob(".*")) == [".mnist-edge.lock"]
+
+
+def test_compare_refuses_models_exported_from_another_model_keras(retrained_folder, mnist):
+    from export import compare
+
+    keras_path = retrained_folder / "model.keras"
+    with pytest.raises(exporter.UserInputError) as raised:
+        compare.compare(exporter.load_keras_model(keras_path), keras_path, retrained_folder, mnist)
+    message = str(raised.value)
+    assert message.startswith(f"{retrained_folder / 'model_float32.json'}: exported from another model.keras")
+    assert message.endswith("run `mnist-edge export` again") and "\n" not in message
+
+
+def test_compare_refuses_a_model_that_does_not_match_its_sidecar(small_run, tmp_path, mnist):
+    import shutil
+
+    from export import compare
+
+    for name in ("model.keras", "history.json", "model_int8.json"):
+        shutil.copyfile(small_run / name, tmp_path / name)
+    shutil.copyfile(small_run / "model_float32.tflite", tmp_path / "model_int8.tflite")  # the wrong file
+    keras_path = tmp_path / "model.keras"
+    with pytest.raises(exporter.UserInputError, match=r"model_int8.tflite: model file does not match its sidecar"):
+        compare.compare(exporter.load_keras_model(keras_path), keras_path, tmp_path, mnist)
+
+
+def save_keras_model(path, input_shape, classes):
+    import keras
+
+    inputs = keras.Input(input_shape)
+    outputs = keras.layers.Dense(classes, activation="softmax")(keras.layers.Flatten()(inputs))
+    keras.Model(inputs, outputs).save(path)
+    return path
+
+
+@pytest.mark.parametrize("input_shape, classes, problem", [
+    ((32, 32, 3), 10, "model input shape (None, 32, 32, 3) is not a 28x28x1 grayscale image"),
+    ((28, 28, 1), 5, "model has 5 outputs per image, expected 10 (one per digit)"),
+])
+def test_a_model_keras_that_is_not_an_mnist_classifier_is_named_in_one_line(mnist, tmp_path, input_shape,
+                                                                            classes, problem):
+    path = save_keras_model(tmp_path / "model.keras", input_shape, classes)
+    with pytest.raises(exporter.UserInputError) as raised:
+        exporter.export_all(path, tmp_path, mnist, exporter.ExportSettings(representative_size=10),
+                            log=lambda message: None)
+    assert str(raised.value) == f"{path}: {problem}"
+    assert not list(tmp_path.glob("model_*"))
+
+
+def test_a_non_positive_representative_size_is_a_usage_error(tmp_path, capsys):
+    from export import cli as export_cli
+
+    with pytest.raises(SystemExit) as exit_info:
+        export_cli.export_main(["--out", str(tmp_path), "--data", str(tmp_path / "none.npz"),
+                                "--representative-size", "-5"])
+    assert exit_info.value.code == 2
+    assert "--representative-size: must be at least 1, got -5" in capsys.readouterr().err
+
+
+SMALL_DISK_EXPORT = """
+set -e
+mount -t tmpfs -o size=900k tmpfs "$OUT"
+cp "$RUN/model.keras" "$RUN/history.json" "$RUN/model_int8.tflite" "$RUN/model_int8.json" "$OUT/"
+sha256sum "$OUT"/model_int8.* > "$OUT/../before.sha256"
+status=0
+"$PYTHON" -m edge_runtime export --data "$DATA" --out "$OUT" --representative-size 20 || status=$?
+echo "status $status"
+ls -A "$OUT"
+sha256sum --check --quiet "$OUT/../before.sha256" && echo "old int8 intact"
+"""
+
+
+def test_a_full_disk_during_export_is_one_line_naming_the_file_and_keeps_the_old_models(small_run, mnist_npz_path,
+                                                                                      tmp_path):
+    """A real 900 kB filesystem (tmpfs in a private mount namespace): model.keras fits, the
+    225 kB float32 model does not."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to mount a small filesystem")
+    out = tmp_path / "small_disk"
+    out.mkdir()
+    environment = dict(os.environ, OUT=str(out), RUN=str(small_run), DATA=str(mnist_npz_path), PYTHON=sys.executable)
+    result = subprocess.run(["unshare", "--mount", "sh", "-c", SMALL_DISK_EXPORT], capture_output=True, text=True,
+                            env=environment)
+    assert result.stdout.splitlines() == ["data: " + str(mnist_npz_path) + " (60000 training, 10000 test images)",
+                                          "status 1", ".mnist-edge.lock", "history.json", "model.keras",
+                                          "model_int8.json", "model_int8.tflite", "old int8 intact"], result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("mnist-edge")] == [
+        f"mnist-edge export: error: {out / 'model_float32.tflite'}: No space left on device"]
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 import dataclasses
 import hashlib
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -22,6 +23,8 @@ IDX_NAMES = {
     "x_test": ("t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"),
     "y_test": ("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
 }
+# MNIST's largest array holds 47 MB; numpy allocates what a header declares before reading.
+MAX_ARRAY_BYTES = 1 << 30
 DEFAULT_LOCAL_PATH = Path("dataset") / "mnist.npz"
 KERAS_CACHE_PATH = Path.home() / ".keras" / "datasets" / "mnist.npz"
 WHAT_TO_DO = f"set MNIST_NPZ=path/to/mnist.npz, put it at {DEFAULT_LOCAL_PATH}, or pass --data PATH"
@@ -72,6 +75,38 @@ def make_mnist(arrays, source):
     return Mnist(x_train, y_train, x_test, y_test, str(source))
 
 
+def read_npy_header(member):
+    """(shape, dtype) from the header of an .npy stream, leaving the stream at the data."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+    else:
+        raise ValueError(f"unsupported .npy format version {version}")
+    return shape, dtype
+
+
+def check_declared_size(archive, key, path):
+    """Refuse an array whose header declares more bytes than its archive member stores, or than
+    MAX_ARRAY_BYTES, before numpy allocates that much."""
+    name = f"{key}.npy"
+    with archive.zip.open(name) as member:
+        shape, dtype = read_npy_header(member)
+        stored = archive.zip.getinfo(name).file_size - member.tell()
+    declared = math.prod(shape) * dtype.itemsize  # Python integers: no overflow
+    limit = min(stored, MAX_ARRAY_BYTES)
+    if declared > limit:
+        what = f"the {stored:,} bytes stored" if limit == stored else f"the {MAX_ARRAY_BYTES:,} byte limit"
+        raise UserInputError(f"{path}: {name} declares shape {shape} ({declared:,} bytes), more than {what}")
+
+
+def read_arrays(archive, names, path):
+    for name in names:
+        check_declared_size(archive, name, path)
+    return dict(zip(KERAS_KEYS, (archive[name] for name in names)))
+
+
 def load_npz(path):
     """Load an .npz with Keras keys or the original project's keys. Never unpickles."""
     try:
@@ -79,9 +114,11 @@ def load_npz(path):
             keys = set(archive.files)
             for names in (KERAS_KEYS, ORIGINAL_KEYS):
                 if set(names) <= keys:
-                    return make_mnist(dict(zip(KERAS_KEYS, (archive[n] for n in names))), path)
+                    return make_mnist(read_arrays(archive, names, path), path)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise UserInputError(f"{path}: not a readable .npz archive ({error})") from None
+    except MemoryError:
+        raise UserInputError(f"{path}: not enough memory to load its arrays") from None
     raise UserInputError(
         f"{path}: missing MNIST arrays; expected keys {', '.join(KERAS_KEYS)} "
         f"(or {', '.join(ORIGINAL_KEYS)}), found {', '.join(sorted(keys)) or 'none'}")

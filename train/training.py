@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_runtime.errors import UserInputError
-from edge_runtime.files import atomic_path, write_text_atomic
+from edge_runtime.errors import UserInputError, first_line
+from edge_runtime.files import atomic_path, locked_folder, write_text_atomic
 
 CHECKPOINT_NAME = "checkpoint.keras"
 STATE_NAME = "train_state.json"
@@ -71,21 +71,47 @@ def make_deterministic(seed):
     tf.config.experimental.enable_op_determinism()
 
 
+def damaged(path, problem):
+    return UserInputError(f"{path}: damaged training checkpoint ({problem}); pass --restart to start over")
+
+
+def read_state(state_path):
+    """train_state.json as a dict with a history list; UserInputError naming it otherwise."""
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise damaged(state_path, "nested too deeply") from None
+    except (OSError, ValueError) as error:  # ValueError covers bad JSON and bad UTF-8
+        raise damaged(state_path, first_line(error)) from None
+    if not isinstance(state, dict) or not isinstance(state.get("history"), list) \
+            or not all(isinstance(entry, dict) for entry in state["history"]):
+        raise damaged(state_path, "no list of finished epochs")
+    return state
+
+
+def load_checkpoint(checkpoint_path, state):
+    """The Keras model of checkpoint.keras with its random-number states restored."""
+    import keras
+
+    try:
+        model = keras.models.load_model(checkpoint_path, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a damaged file
+        raise damaged(checkpoint_path, f"{type(error).__name__}: {first_line(error)}") from None
+    restore_seed_generators(model, state.get("seed_generators", []), checkpoint_path)
+    return model
+
+
 def load_state(out_dir, config, data_fingerprint):
     """Return (model, history) to resume from, or (None, []) for a fresh start."""
     state_path, checkpoint_path = out_dir / STATE_NAME, out_dir / CHECKPOINT_NAME
     if not (state_path.is_file() and checkpoint_path.is_file()):
         return None, []
-    state = json.loads(state_path.read_text(encoding="utf-8"))
+    state = read_state(state_path)
     if state.get("config") != config.identity() or state.get("data") != data_fingerprint:
         raise UserInputError(
             f"{out_dir}: holds training from different settings or data; "
             "use another --out or pass --restart to start over")
-    import keras
-
-    model = keras.models.load_model(checkpoint_path, safe_mode=True)
-    restore_seed_generators(model, state.get("seed_generators", []))
-    return model, state["history"]
+    return load_checkpoint(checkpoint_path, state), state["history"]
 
 
 def seed_generators(model):
@@ -94,13 +120,16 @@ def seed_generators(model):
     return [layer.seed_generator.state for layer in model.layers if hasattr(layer, "seed_generator")]
 
 
-def restore_seed_generators(model, saved):
+def restore_seed_generators(model, saved, checkpoint_path):
     states = seed_generators(model)
-    if len(states) != len(saved):
-        raise UserInputError(f"checkpoint records {len(saved)} random-number states, the model has {len(states)}; "
-                             "pass --restart to start over")
-    for state, values in zip(states, saved):
-        state.assign(np.asarray(values, dtype=state.dtype))
+    if not isinstance(saved, list) or len(states) != len(saved):
+        raise damaged(checkpoint_path, f"{len(states)} random-number states in the model, "
+                                       f"{STATE_NAME} records {saved!r:.40}")
+    try:
+        for state, values in zip(states, saved):
+            state.assign(np.asarray(values, dtype=state.dtype))
+    except (TypeError, ValueError) as error:
+        raise damaged(checkpoint_path, f"random-number state: {first_line(error)}") from None
 
 
 def save_checkpoint(out_dir, model, config, data_fingerprint, history):
@@ -178,9 +207,15 @@ def write_final_artifacts(out_dir, model, config, history, distributed=None):
 
 
 def train(data, config, out_dir, restart=False, log=print, progress_factory=None):
-    """Train (or resume training) into `out_dir`; return the trained Keras model."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Train (or resume training) into `out_dir`; return the trained Keras model.
+
+    The folder is locked for the run: a second run on it stops with a UserInputError.
+    """
+    with locked_folder(out_dir):
+        return train_in(data, config, Path(out_dir), restart, log, progress_factory)
+
+
+def train_in(data, config, out_dir, restart, log, progress_factory):
     make_deterministic(config.seed)
     fingerprint = data.fingerprint()
     model, history = (None, []) if restart else load_state(out_dir, config, fingerprint)

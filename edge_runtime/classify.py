@@ -21,11 +21,12 @@ def top_class(scores, labels):
 
 
 def label_digits(model, candidates, min_score=DEFAULT_MIN_SCORE):
-    """Classify each candidate, dropping those whose best score is below `min_score`."""
+    """Classify each candidate, dropping those whose best score is below `min_score`. For
+    MNIST-style pictures, given as digits on purpose: no rejecter, the classifier alone."""
     digits = []
     for candidate in candidates:
         label, score = top_class(model.scores(candidate.image), model.labels)
-        if score >= min_score and model.digit_probability(candidate.image) >= reading.MIN_DIGIT_PROBABILITY:
+        if score >= min_score:
             digits.append(Digit(label, score, candidate.box, candidate.image))
     return digits
 
@@ -36,7 +37,8 @@ def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess
     if preprocess.is_mnist_style(gray):
         return label_digits(model, preprocess.mnist_passthrough(gray), min_score)
     page = preprocess.prepare(gray, options)
-    confident = reading.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score])
+    confident = reading.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score],
+                               preprocess.picture_shape(page))
     return [Digit(r.label, r.score, preprocess.to_source_box(page, r.box), r.image, number)
             for number, line in enumerate(reading.in_reading_order(confident, options)) for r in line]
 

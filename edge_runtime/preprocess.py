@@ -37,9 +37,10 @@ class FindOptions:
     min_height_fraction: float = 0.35  # of the digits around it; drops dots and specks beside digits
     max_height_fraction: float = 1.0   # of the image height; a digit may fill a close-up frame
     max_aspect: float = 1.6            # width / height of one digit; wider is tried as touching digits
+    min_aspect: float = 0.05           # narrower is a ruler-straight line (a page edge), not even a 1
     max_run_aspect: float = 6.0        # a run of touching digits wider than this is a line or a rule
     split_aspect: float = 0.9          # from here on a blob may be two touching digits
-    typical_aspect: float = 0.65       # width / height of a handwritten digit, for guessing a count
+    typical_aspect: float = 0.8        # width / height of a wide handwritten digit, for guessing a count
     max_pieces: int = 6                # touching digits cut from one blob, at most
     max_fragments: int = 8             # ink pieces joined into one candidate; more is a speck cluster
     min_fill: float = 0.06             # ink pixels / box area; below is a thin frame or line art
@@ -100,7 +101,7 @@ def is_dark_on_light(gray):
 
 
 def has_sheet_of_paper(small):
-    """A bright region of at least a fifth of the picture that fills most of its box: paper,
+    """A bright region of at least a tenth of the picture that fills most of its box: paper,
     not strokes (even a frame-filling white digit fills far less of its box)."""
     blurred = cv2.GaussianBlur(small, (5, 5), 0)
     otsu, bright = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -113,7 +114,7 @@ def has_sheet_of_paper(small):
     area = stats[1:, cv2.CC_STAT_AREA]
     largest = stats[1 + int(np.argmax(area))]
     box = largest[cv2.CC_STAT_WIDTH] * largest[cv2.CC_STAT_HEIGHT]
-    return area.max() >= 0.2 * small.size and area.max() >= 0.6 * box
+    return area.max() >= 0.1 * small.size and area.max() >= 0.6 * box
 
 
 def strong_sum(response):
@@ -284,6 +285,12 @@ def prepare(image, options=FindOptions()):
     return Page(flat, mask, labels, boxes, ids, level, factor, offset)
 
 
+def picture_shape(page):
+    """The picture's (height, width) in working pixels, without the padding of a small one."""
+    height, width = page.mask.shape
+    return height - 2 * page.offset, width - 2 * page.offset
+
+
 def to_source_box(page, box):
     """A working-pixel box in the caller's image pixels (undo the downscale and the padding)."""
     x, y, w, h = (value * page.factor for value in box[:4])
@@ -329,15 +336,30 @@ def find_digits(image, options=FindOptions()):
 
 def relative_size_order(candidates, options):
     """Indices of candidates in reading order, without specks much smaller than their line's digits."""
-    boxes = [c.box for c in candidates]
+    return [i for line in lines_in_reading_order([c.box for c in candidates], options) for i in line]
+
+
+def lines_in_reading_order(boxes, options):
+    """Box indices per text line, in reading order; a box under `min_height_fraction` of its
+    line's median height (or, alone, of the picture's typical digit) is a speck and left out."""
     grouped = lines.group_lines(boxes)
     reference = typical_height(boxes, grouped)
-    kept = []
+    ordered = []
     for line in grouped:
         heights = [boxes[i][3] for i in line]
-        floor = options.min_height_fraction * (float(np.median(heights)) if len(line) > 1 else reference)
-        kept += [i for i in line if boxes[i][3] >= floor]
-    return kept
+        floor = options.min_height_fraction * (middle(heights) if len(line) > 1 else reference)
+        kept = [i for i in line if boxes[i][3] >= floor]
+        if kept:
+            ordered.append(kept)
+    return ordered
+
+
+def middle(values):
+    """The median of a few numbers. (np.median imports numpy.ma on first use, a tenth of the
+    runtime's cold start on a small machine.)"""
+    ranked = sorted(values)
+    half = len(ranked) // 2
+    return float(ranked[half]) if len(ranked) % 2 else (ranked[half - 1] + ranked[half]) / 2.0
 
 
 def typical_height(boxes, grouped):
@@ -345,5 +367,5 @@ def typical_height(boxes, grouped):
     else the tallest candidate (a single digit, or a column of single digits)."""
     heights = [boxes[i][3] for line in grouped if len(line) > 1 for i in line]
     if heights:
-        return float(np.median(heights))
+        return middle(heights)
     return float(max((b[3] for b in boxes), default=0))

@@ -8,22 +8,25 @@ whose pieces the classifier is most sure of wins: segmentation by recognition.
 import collections
 import math
 
-import numpy as np
-
 from edge_runtime import lines, preprocess, segment
 
 # Each extra piece must earn its place: a cut is chosen only when it raises the summed
 # log-confidence by more than this (a 0 cut in half reads as two confident-looking 1s).
 CUT_PENALTY = 0.7
+# Every cut also costs this much: a cut must win clearly, not by a whisker.
+CUT_COST = 0.3
 FLOOR = 1e-4  # log of a zero score would be -inf
 # exp(-CUT_PENALTY) ~ 0.5: a whole-blob reading this sure beats any cut, so cuts are skipped.
 SURE = 0.95
 
 # The rejecter must find a crop at least this likely to be one digit, or it is dropped...
-MIN_DIGIT_PROBABILITY = 0.5
-# ...unless two or more sure digits share its line: digits come in rows, junk rarely lines up
-# with them, so there the prior odds are several times higher and this much suffices.
-IN_LINE_PROBABILITY = 0.1
+MIN_DIGIT_PROBABILITY = 0.3
+# ...unless two or more sure digits share its line (digits come in rows, junk rarely lines up
+# with them) or it fills much of the picture: there the prior odds are several times higher
+# and this much suffices.
+IN_LINE_PROBABILITY = 0.05
+DOMINANT = 0.4               # of the picture's height or width: a digit the camera was pointed at
+DOMINANT_PROBABILITY = 0.01  # such a digit is rejected only when the rejecter is all but certain
 
 Reading = collections.namedtuple("Reading", ["label", "score", "box", "image", "digit_probability"])
 Reading.__doc__ = """One classified piece: label, confidence, box in working pixels, 28x28 crop,
@@ -42,22 +45,24 @@ def read_piece(model, page, region, options):
 
 
 def hypothesis_score(readings, expected):
-    """Summed log-confidence of the pieces (each piece's class AND its being a digit at all),
-    less a penalty for each piece more or fewer than the blob's width suggests."""
-    confidence = sum(math.log(max(r.score * r.digit_probability, FLOOR)) for r in readings)
-    return confidence - CUT_PENALTY * max(0.0, abs(len(readings) - expected) - 0.5)
+    """Summed log-confidence of the pieces' classes, less a cost per cut and a penalty for each
+    piece more or fewer than the blob's width suggests. The rejecter has no say here: it
+    judged whole wide digits (an open 4) less digit-like than the halves of a wrong cut."""
+    confidence = sum(math.log(max(r.score, FLOOR)) for r in readings)
+    surprise = max(0.0, abs(len(readings) - expected) - 0.5)
+    return confidence - CUT_PENALTY * surprise - CUT_COST * (len(readings) - 1)
 
 
 def is_sure(readings):
-    """One piece, surely a digit and surely this one: no cut can beat it, so none is tried."""
-    return len(readings) == 1 and readings[0].score * readings[0].digit_probability >= SURE
+    """One piece the classifier is sure of: no cut can beat it, so none is tried."""
+    return len(readings) == 1 and readings[0].score >= SURE
 
 
 def typical_aspect(regions, options):
     """Width / height of this picture's single digits (the writer's hand, not MNIST's): the
     median over regions too narrow to be two digits, 1s left out."""
     aspects = [w / h for _, _, w, h in (r.box for r in regions) if 0.35 <= w / h < options.split_aspect]
-    return float(np.median(aspects)) if len(aspects) >= 3 else options.typical_aspect
+    return preprocess.middle(aspects) if len(aspects) >= 3 else options.typical_aspect
 
 
 def read_region(model, page, region, options, aspect):
@@ -89,10 +94,14 @@ def read_page(model, page, options):
     return [r for r in readings if r.box[2] / r.box[3] <= options.max_aspect]
 
 
-def accept(readings):
-    """The readings the rejecter lets through, judged with their line as context."""
-    candidates = [r for r in readings if r.digit_probability >= IN_LINE_PROBABILITY]
-    sure = [r.digit_probability >= MIN_DIGIT_PROBABILITY for r in candidates]
+def accept(readings, shape):
+    """The readings the rejecter lets through, judged in context: in a line with two or more
+    sure digits, or filling much of the picture (a digit held up to the camera, a tight crop
+    of one digit), the odds that a crop is a digit are higher, and less evidence suffices."""
+    dominant = [is_dominant(r.box, shape) for r in readings]
+    candidates = [r for r, big in zip(readings, dominant)
+                  if r.digit_probability >= (DOMINANT_PROBABILITY if big else IN_LINE_PROBABILITY)]
+    sure = [r.digit_probability >= MIN_DIGIT_PROBABILITY or is_dominant(r.box, shape) for r in candidates]
     kept = []
     for line in lines.group_lines([r.box for r in candidates]):
         support = sum(sure[i] for i in line)
@@ -100,16 +109,12 @@ def accept(readings):
     return kept
 
 
+def is_dominant(box, shape):
+    """A box at least DOMINANT of the picture's height or width."""
+    return box[3] >= DOMINANT * shape[0] or box[2] >= DOMINANT * shape[1]
+
+
 def in_reading_order(readings, options):
     """Readings grouped into lines in reading order, specks beside bigger digits dropped."""
-    boxes = [r.box for r in readings]
-    grouped = lines.group_lines(boxes)
-    reference = preprocess.typical_height(boxes, grouped)
-    ordered = []
-    for line in grouped:
-        heights = sorted(boxes[i][3] for i in line)
-        floor = options.min_height_fraction * (heights[len(heights) // 2] if len(line) > 1 else reference)
-        kept = [readings[i] for i in line if boxes[i][3] >= floor]
-        if kept:
-            ordered.append(kept)
-    return ordered
+    return [[readings[i] for i in line]
+            for line in preprocess.lines_in_reading_order([r.box for r in readings], options)]

@@ -41,7 +41,10 @@ def mergeable(anchor, pieces):
     # A bar (a 5's, a 7's) often juts out sideways: a flat piece needs less overlap.
     flat = pieces[:, H] < 0.4 * anchor[H]
     overlaps = (right - left) >= np.where(flat, 0.25, 0.5) * np.minimum(anchor[W], pieces[:, W])
-    return overlaps & ((bottom - top) <= 1.5 * np.maximum(anchor[H], pieces[:, H]))
+    # A piece of a digit is a fair part of it; a whole digit inside a big blob's box (desk
+    # texture, a shadow) is not a piece of that blob.
+    sizeable = np.maximum(pieces[:, W] / anchor[W], pieces[:, H] / anchor[H]) >= 0.15
+    return overlaps & sizeable & ((bottom - top) <= 1.5 * np.maximum(anchor[H], pieces[:, H]))
 
 
 def union_box(boxes):
@@ -122,7 +125,7 @@ def shape_is_plausible(box, shape, options):
     height, width = shape
     if h < options.min_height_px or h > options.max_height_fraction * height:
         return False
-    if w / h > options.max_run_aspect:
+    if not options.min_aspect <= w / h <= options.max_run_aspect:
         return False
     big = h >= 0.5 * height or w >= 0.5 * width
     if touches_border(box, shape, options.border_margin_px) and not big:

@@ -32,6 +32,7 @@ class PhotoOptions:
     noise_sigma: tuple = (1.0, 7.0)
     blur_sigma: tuple = (0.0, 1.3)
     jpeg_quality: tuple = (45, 92)
+    row_band: float = None              # None: digits anywhere; else in one row, tops within this many heights
 
 
 def ink_crop(digit, margin=2):
@@ -77,7 +78,12 @@ def layout(rng, alphas, options):
     gaps = rng.uniform(0.2, 1.0, size=len(alphas) + 1)
     gaps = gaps / gaps.sum() * gap_total
     xs = np.cumsum(np.concatenate([[gaps[0]], np.array(widths[:-1]) + gaps[1:-1]]))
-    ys = [rng.uniform(0, max(1, height - a.shape[0])) for a in alphas]
+    if options.row_band is None:  # anywhere on the page, as the photo set always did
+        ys = [rng.uniform(0, max(1, height - a.shape[0])) for a in alphas]
+    else:  # a row: every digit's top within a band of `row_band` digit heights
+        tallest = max(a.shape[0] for a in alphas)
+        top = rng.uniform(0, max(1, height - tallest * (1 + options.row_band)))
+        ys = [top + rng.uniform(0, options.row_band * tallest) for _ in alphas]
     return [(int(x), int(y)) for x, y in zip(xs, ys)]
 
 
@@ -171,14 +177,14 @@ def count_correct(photo, digits, pairs):
 def write_examples(images, labels, directory, seed=7):
     """The demo images shipped in edge_runtime/examples/, named after the number they show.
 
-    photo_<n>.jpg is a 1600x1200 photo, frame_<n>.jpg a 640x480 camera frame with five digits,
-    mnist_28x28_<n>.png an MNIST-style digit that skips detection.
+    photo_<n>.jpg is a 1600x1200 photo, frame_<n>.jpg a 640x480 camera frame with five digits in
+    a row, mnist_28x28_<n>.png an MNIST-style digit that skips detection.
     """
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(images))
-    plans = [("photo_", PhotoOptions(size=(1600, 1200), digits=(4, 4), digit_height=(220, 360)), ".jpg"),
-             ("frame_", PhotoOptions(digits=(5, 5), digit_height=(70, 110)), ".jpg"),
-             ("paper_", PhotoOptions(size=(480, 360), digits=(1, 3)), ".png")]
+    plans = [("photo_", PhotoOptions(size=(1600, 1200), digits=(4, 4), digit_height=(220, 360), row_band=0.3), ".jpg"),
+             ("frame_", PhotoOptions(digits=(5, 5), digit_height=(70, 110), row_band=0.3), ".jpg"),
+             ("paper_", PhotoOptions(size=(480, 360), digits=(1, 3), row_band=0.3), ".png")]
     written, used = [], 0
     for prefix, options, suffix in plans:
         count = int(rng.integers(options.digits[0], options.digits[1] + 1))

@@ -20,7 +20,7 @@ def video(tmp_path_factory):
     """An MJPG .avi: 12 frames showing one number, then 12 showing another; returns (path, numbers)."""
     images, labels = mnist_test_arrays()
     photos = synthetic.make_photo_set(images[:40], labels[:40], 2, seed=3,
-                                      options=synthetic.PhotoOptions(digits=(3, 4)))
+                                      options=synthetic.PhotoOptions(digits=(3, 4), row_band=0.3))
     path = tmp_path_factory.mktemp("video") / "digits.avi"
     video_module.write_video(path, [photo.image for photo in photos for _ in range(FRAMES_PER_PHOTO)], fps=15)
     return path, ["".join(map(str, p.labels)) for p in photos]

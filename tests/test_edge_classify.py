@@ -22,7 +22,14 @@ def test_json_record_has_the_documented_shape():
     digit = classify.Digit("7", 0.98765, (np.int64(3), 4, 5, 6), np.zeros((28, 28), np.uint8))
     record = classify.to_record("a.png", [digit])
     assert json.loads(json.dumps(record)) == {
-        "source": "a.png", "digits": [{"label": 7, "score": 0.9877, "box": [3, 4, 5, 6]}], "number": "7"}
+        "source": "a.png", "digits": [{"label": 7, "score": 0.9877, "box": [3, 4, 5, 6], "line": 0}],
+        "number": "7", "lines": ["7"]}
+    crop = np.zeros((28, 28), np.uint8)
+    two_rows = [classify.Digit("1", 0.9, (0, 0, 5, 9), crop, 0), classify.Digit("2", 0.9, (9, 0, 5, 9), crop, 0),
+                classify.Digit("3", 0.9, (0, 20, 5, 9), crop, 1)]
+    record = classify.to_record("b.png", two_rows)
+    assert record["number"] == "123" and record["lines"] == ["12", "3"]
+    assert [d["line"] for d in record["digits"]] == [0, 0, 1]
     assert classify.error_record("b.png", "empty file") == {"source": "b.png", "error": "empty file"}
 
 

@@ -82,18 +82,18 @@ def test_a_one_pixel_high_strip_is_classified_not_a_crash(tmp_path, capsys):
     path = tmp_path / "strip.png"
     Image.new("L", (3000, 1), 200).save(path)
     assert cli.classify_main(["--json", str(path)]) == 0
-    assert json.loads(capsys.readouterr().out) == {"source": str(path), "digits": [], "number": ""}
+    assert json.loads(capsys.readouterr().out) == {"source": str(path), "digits": [], "number": "", "lines": []}
 
 
 def test_an_opencv_error_is_that_inputs_one_line_error_and_the_others_go_on(monkeypatch, capsys):
     """Backstop for OpenCV failures no check foresaw; the error raised is OpenCV's own."""
-    real_find_digits = preprocess.find_digits
+    real_prepare = preprocess.prepare
 
     def failing_on_photos(image, *args):
         if image.shape[:2] == (1200, 1600):
             cv2.resize(image, (0, 0))  # raises cv2.error: (-215:Assertion failed)
-        return real_find_digits(image, *args)
-    monkeypatch.setattr(preprocess, "find_digits", failing_on_photos)
+        return real_prepare(image, *args)
+    monkeypatch.setattr(preprocess, "prepare", failing_on_photos)
     photo, digit = str(next(EXAMPLES_DIR.glob("photo_*"))), str(next(EXAMPLES_DIR.glob("mnist_28x28_*")))
     assert cli.classify_main(["--json", photo, digit]) == 1
     out, err = capsys.readouterr()

@@ -72,14 +72,17 @@ def test_rejects_lines_blobs_specks_and_shapes_cut_by_the_border():
     assert preprocess.find_digits(page) == []
 
 
-def test_photo_digits_are_found_left_to_right_where_they_were_drawn():
+def test_photo_digits_are_found_where_they_were_drawn_and_a_row_left_to_right():
     photos = photo_set()[:40]
     found = sum(len(synthetic.match_digits(p, preprocess.find_digits(p.image))) for p in photos)
     total = sum(len(p.labels) for p in photos)
     assert found / total >= 0.97
-    for photo in photos[:10]:
+    images, labels = mnist_test_arrays()
+    rows = synthetic.make_photo_set(images[:200], labels[:200], 10, seed=1,
+                                    options=synthetic.PhotoOptions(digits=(3, 5), row_band=0.3))
+    for photo in rows:
         xs = [c.box[0] for c in preprocess.find_digits(photo.image)]
-        assert xs == sorted(xs)
+        assert len(xs) == len(photo.labels) and xs == sorted(xs)
 
 
 def test_crops_look_like_the_mnist_digit_they_came_from():
@@ -137,3 +140,29 @@ def test_binarize_uses_the_floor_on_blank_noisy_paper(monkeypatch):
     noise = np.random.default_rng(0).integers(0, 12, (100, 100)).astype(np.uint8)
     mask, level = preprocess.binarize(noise, min_threshold=20)
     assert level == 20 and not mask.any()
+
+
+def page_on_a_dark_desk(paper_share):
+    """A white sheet with dark digits on a dark desk that fills the rest of the frame."""
+    frame = np.full((480, 640), 45, np.uint8)
+    side = int(np.sqrt(paper_share) * 480)
+    top, left = (480 - side) // 2, (640 - side) // 2
+    frame[top:top + side, left:left + side] = 215
+    for index, digit in enumerate("385"):  # a third of the sheet's width each, apart
+        cv2.putText(frame, digit, (left + side * (2 * index + 1) // 7, top + side * 3 // 5),
+                    cv2.FONT_HERSHEY_SIMPLEX, side / 200.0, 30, max(2, side // 50))
+    return frame
+
+
+@pytest.mark.parametrize("paper_share", [0.15, 0.3, 0.6])
+def test_a_page_on_a_dark_desk_is_dark_ink_on_light_paper_however_much_desk_shows(paper_share):
+    """The desk may be most of the frame; the global median once called the page "ink"."""
+    frame = page_on_a_dark_desk(paper_share)
+    assert preprocess.is_dark_on_light(frame)
+    assert len(preprocess.find_digits(frame)) == 3
+
+
+def test_chalk_on_a_board_is_light_ink_on_dark():
+    board = np.full((480, 640), 40, np.uint8)
+    cv2.putText(board, "72", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 210, 10)
+    assert not preprocess.is_dark_on_light(board)

@@ -11,7 +11,7 @@ scribbles, paper texture and printed letters and signs. Needs numpy and OpenCV o
 import cv2
 import numpy as np
 
-from edge_runtime.preprocess import MNIST_SIZE, candidate_regions, crop_digit, fit_to_mnist, prepare
+from edge_runtime.preprocess import MNIST_SIZE, candidate_regions, crop_digit, fit_to_mnist, prepare, to_source_box
 
 # Letters and signs that no digit resembles (no O, I, l, Z, S, B, G, g, q, b, T, ...).
 NON_DIGIT_TEXT = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy+=*#%&@?$"
@@ -190,6 +190,13 @@ def crops(count, make, rng, blank_share=0.0):
     return out
 
 
+def pen_digit(digit, rng):
+    """An MNIST digit as ink: half the time its soft edges are cut hard, so strokes are even
+    like a marker's or a ballpoint's (the model must not learn "even strokes = a letter")."""
+    ink = digit.astype(np.float32)
+    return np.where(ink > rng.uniform(60, 160), 255.0, 0.0).astype(np.float32) if rng.random() < 0.5 else ink
+
+
 def digit_and_negative_crops(images, labels, count, seed=0):
     """(x, y): `count` crops, half single digits (y=1) half not (y=0), shuffled.
 
@@ -201,9 +208,42 @@ def digit_and_negative_crops(images, labels, count, seed=0):
     picks = rng.integers(0, len(images), half)
     raw = half // 4
     positives = np.concatenate([images[picks[:raw]],
-                                crops(half - raw, lambda r: (images[picks[r.integers(raw, half)]], False), rng)])
+                                crops(half - raw, lambda r: (pen_digit(images[picks[r.integers(raw, half)]], r), False), rng)])
     negatives = crops(count - half, lambda r: negative_ink(images, labels, r), rng, blank_share=0.02)
     x = np.concatenate([positives, negatives])
     y = np.concatenate([np.ones(len(positives), np.int64), np.zeros(len(negatives), np.int64)])
     order = rng.permutation(len(x))
     return x[order], y[order]
+
+
+def overlap_ratio(a, b):
+    """Intersection over union of two (x, y, w, h) boxes."""
+    left, top = max(a[0], b[0]), max(a[1], b[1])
+    right, bottom = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0, right - left) * max(0, bottom - top)
+    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def page_crops(images, labels, pages, seed):
+    """(x, y) crops the runtime itself cuts from generated photos (edge_runtime/synthetic_pages):
+    a candidate on a true digit's box (IoU >= 0.5) is a digit, one that touches no digit
+    (IoU < 0.1 with all) is not: desk grain, paper rules, letters, smudges, shadows. Touching
+    digits and partial overlaps are left out: their label would be a guess."""
+    from edge_runtime import synthetic_pages
+
+    rng = np.random.default_rng([seed, 17])
+    x, y = [], []
+    for index in range(pages):
+        page = synthetic_pages.make_page(np.random.default_rng([seed, index]), images, labels)
+        prepared = prepare(page.image)
+        for region in candidate_regions(prepared):
+            crop, box = crop_digit(prepared, region)
+            if crop is None:
+                continue
+            box = to_source_box(prepared, box)
+            best = max((overlap_ratio(box, truth) for truth in page.boxes), default=0.0)
+            if best >= 0.5 or best < 0.1:
+                x.append(fit_to_mnist(crop))
+                y.append(int(best >= 0.5))
+    order = rng.permutation(len(x))
+    return np.array(x, np.uint8).reshape(-1, MNIST_SIZE, MNIST_SIZE)[order], np.array(y, np.int64)[order]

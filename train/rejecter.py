@@ -27,8 +27,10 @@ MODEL_NAME = "rejecter_int8.tflite"
 
 @dataclasses.dataclass
 class RejecterConfig:
-    crops: int = 80_000       # half single digits, half not
+    crops: int = 80_000       # drawn crops, half single digits, half not (train/negatives.py)
+    pages: int = 1500         # generated photos whose runtime crops are added (digits and junk)
     validation_crops: int = 6_000
+    validation_pages: int = 150
     epochs: int = 8
     batch_size: int = 128
     seed: int = 0
@@ -54,12 +56,17 @@ def build_rejecter():
 
 
 def make_crops(data, config):
-    """Training crops from MNIST's first 55,000 training digits, validation crops from the rest."""
-    from train.negatives import digit_and_negative_crops
+    """Training crops from MNIST's first 55,000 training digits, validation crops from the rest:
+    drawn digits and non-digits, and what the runtime cuts from generated photos."""
+    from train.negatives import digit_and_negative_crops, page_crops
 
-    train = digit_and_negative_crops(data.x_train[:55000], data.y_train[:55000], config.crops, config.seed)
-    held = digit_and_negative_crops(data.x_train[55000:], data.y_train[55000:], config.validation_crops,
-                                    config.seed + 1)
+    def both(images, labels, crops, pages, seed):
+        drawn, cut = digit_and_negative_crops(images, labels, crops, seed), page_crops(images, labels, pages, seed + 1000)
+        return np.concatenate([drawn[0], cut[0]]), np.concatenate([drawn[1], cut[1]])
+
+    train = both(data.x_train[:55000], data.y_train[:55000], config.crops, config.pages, config.seed)
+    held = both(data.x_train[55000:], data.y_train[55000:], config.validation_crops, config.validation_pages,
+                config.seed + 1)
     return train, held
 
 
@@ -115,7 +122,8 @@ def run(arguments):
     from train import data as mnist_data
 
     data = mnist_data.resolve_and_load(arguments.data)
-    config = RejecterConfig(crops=arguments.crops, epochs=arguments.epochs, seed=arguments.seed)
+    config = RejecterConfig(crops=arguments.crops, pages=arguments.pages, epochs=arguments.epochs,
+                            seed=arguments.seed)
     Path(arguments.out).mkdir(parents=True, exist_ok=True)
     model, keras_accuracy, held = train_rejecter(data, config)
     with atomic_path(Path(arguments.out) / "rejecter.keras") as temporary:
@@ -137,6 +145,7 @@ def main(argv=None):
     parser.add_argument("--data", help="mnist.npz or a folder of IDX files (default as for train)")
     parser.add_argument("--out", required=True, help="folder for rejecter_int8.tflite and its sidecar")
     parser.add_argument("--crops", type=int, default=RejecterConfig.crops)
+    parser.add_argument("--pages", type=int, default=RejecterConfig.pages)
     parser.add_argument("--epochs", type=int, default=RejecterConfig.epochs)
     parser.add_argument("--seed", type=int, default=0)
     return run_command("mnist-edge train-rejecter", run, parser.parse_args(argv))

@@ -1,0 +1,47 @@
+"""The harder synthetic set (edge_runtime/synthetic_pages.py): pages on desks, rows, columns,
+big digits, tight crops, touching digits, coloured inks, ruled and squared paper, and photos
+with no digit at all. Read by the shipped int8 model through the whole runtime."""
+
+import collections
+
+import pytest
+
+from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
+from edge_runtime import classify, evaluate, synthetic_pages
+
+PAGES = 150
+
+
+@pytest.fixture(scope="module")
+def readings():
+    """(kind, read number, true number) per page, for a seeded 150-page set of MNIST test digits."""
+    images, labels = mnist_test_arrays()
+    model = load_model(INT8_MODEL)
+    pages = synthetic_pages.make_page_set(images, labels, PAGES, seed=1)
+    return [(page.kind, classify.read_number(classify.classify_image(model, page.image)), "".join(page.lines))
+            for page in pages]
+
+
+def by_kind(readings):
+    kinds = collections.defaultdict(list)
+    for kind, read, truth in readings:
+        kinds[kind].append((read, truth))
+    return kinds
+
+
+def test_pages_with_digits_are_read_at_the_measured_level(readings):
+    with_digits = [(read, truth) for _, read, truth in readings if truth]
+    total = evaluate.score(with_digits)
+    print(f"hard set, {total.images} pages with {total.digits} digits: recall {total.recall:.3f} "
+          f"precision {total.precision:.3f} characters {total.characters:.3f} exact {total.exact}")
+    for kind, pairs in sorted(by_kind(readings).items()):
+        print(f"  {kind}: {evaluate.score(pairs)}")
+    assert total.recall >= RECALL and total.precision >= PRECISION
+
+
+def test_photos_without_digits_stay_nearly_empty(readings):
+    empty = [read for _, read, truth in readings if not truth]
+    false_digits = sum(len(read) for read in empty)
+    print(f"{false_digits} false digits on {len(empty)} photos without digits")
+    assert len(empty) >= 0.2 * PAGES
+    assert false_digits / len(empty) <= FALSE_DIGITS_PER_EMPTY_PAGE

@@ -13,7 +13,7 @@ from edge_runtime import lines, preprocess, segment
 # Each extra piece must earn its place: a cut is chosen only when it raises the summed
 # log-confidence by more than this (a 0 cut in half reads as two confident-looking 1s).
 CUT_PENALTY = 0.7
-# Every cut also costs this much: a cut must win clearly, not by a whisker.
+# Every cut also costs this much: a cut must win clearly (an open 4 read as "21" by a whisker).
 CUT_COST = 0.3
 FLOOR = 1e-4  # log of a zero score would be -inf
 # exp(-CUT_PENALTY) ~ 0.5: a whole-blob reading this sure beats any cut, so cuts are skipped.
@@ -25,7 +25,7 @@ MIN_DIGIT_PROBABILITY = 0.3
 # with them) or it fills much of the picture: there the prior odds are several times higher
 # and this much suffices.
 IN_LINE_PROBABILITY = 0.05
-DOMINANT = 0.4               # of the picture's height or width: a digit the camera was pointed at
+DOMINANT = 0.3               # of the picture's height or width: a digit the camera was pointed at
 DOMINANT_PROBABILITY = 0.01  # such a digit is rejected only when the rejecter is all but certain
 
 Reading = collections.namedtuple("Reading", ["label", "score", "box", "image", "digit_probability"])
@@ -53,9 +53,10 @@ def hypothesis_score(readings, expected):
     return confidence - CUT_PENALTY * surprise - CUT_COST * (len(readings) - 1)
 
 
-def is_sure(readings):
-    """One piece the classifier is sure of: no cut can beat it, so none is tried."""
-    return len(readings) == 1 and readings[0].score >= SURE
+def is_sure(readings, expected):
+    """One piece the classifier is sure of, about one digit wide: no cut is tried. (A blob two
+    digits wide is cut even so: the classifier is often as sure of two touching digits.)"""
+    return len(readings) == 1 and readings[0].score >= SURE and expected < 1.5
 
 
 def typical_aspect(regions, options):
@@ -72,7 +73,7 @@ def read_region(model, page, region, options, aspect):
     own = preprocess.own_ink(page.labels, region) if counts != [1] else None
     best, best_score = [], -math.inf
     for count in counts:
-        if is_sure(best):
+        if is_sure(best, expected):
             break
         for parts in [[region]] if count == 1 else segment.split_candidates(region, own, count):
             readings = [read_piece(model, page, part, options) for part in parts]

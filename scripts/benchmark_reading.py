@@ -35,7 +35,7 @@ if task == "speed":
     for name in ("specks", "blobs"):
         frame = cv2.imread(os.path.join(frames_dir, name + ".png"), cv2.IMREAD_GRAYSCALE)
         times = []
-        for _ in range(5):
+        for _ in range(3):
             start = time.perf_counter()
             classify.classify_image(model, frame)
             times.append(time.perf_counter() - start)

@@ -129,3 +129,11 @@ def test_blank_and_noise_28x28_pictures_hold_no_digit(name):
     images = {"black": np.zeros((28, 28), np.uint8), "white": np.full((28, 28), 255, np.uint8),
               "noise": rng.integers(0, 256, (28, 28)).astype(np.uint8), "grey": np.full((28, 28), 128, np.uint8)}
     assert classify.classify_image(load_model(INT8_MODEL), images[name]) == []
+
+
+def test_an_empty_drawn_box_is_not_a_zero():
+    """Shapes that pass the size and fill tests (a box reads as 0 at 0.97) but that the
+    rejecter turns down."""
+    page = np.full((480, 640), 200, np.uint8)
+    cv2.rectangle(page, (250, 50), (400, 250), 20, 2)
+    assert classify.classify_image(load_model(INT8_MODEL), page) == []

@@ -63,7 +63,7 @@ def test_rejects_lines_blobs_specks_and_shapes_cut_by_the_border():
     page = blank_paper()
     cv2.line(page, (50, 400), (600, 405), 20, 4)             # an underline: too wide
     cv2.rectangle(page, (60, 60), (160, 160), 20, -1)        # a solid square: too full
-    cv2.rectangle(page, (250, 50), (400, 250), 20, 2)        # a thin frame: too empty
+    cv2.rectangle(page, (250, 50), (400, 250), 20, 1)        # a hairline frame: too empty
     cv2.circle(page, (600, 200), 50, 20, 8)                   # a 0-like ring cut by the right edge...
     page[:, 620:] = 200                                       # ...so the edge is where it is cut
     cv2.circle(page, (630, 200), 50, 20, 8)

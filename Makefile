@@ -17,7 +17,7 @@ TFLITE_RUNTIME_PYTHON ?= $(CURDIR)/$(TFLITE_VENV)/bin/python
 # offline with none of them, one line that says to set MNIST_NPZ.
 FIND_MNIST = npz=$$(PYTHONPATH=$(CURDIR) $(VENV)/bin/python tests/prerequisites.py) || exit 1
 
-.PHONY: pipeline test test-quick aarch64-check venv venv-tflite-runtime test-data ship-models clean
+.PHONY: pipeline test test-quick aarch64-check venv venv-tflite-runtime test-data ship-models rejecter ship-rejecter clean
 
 pipeline: venv
 	$(VENV)/bin/mnist-edge pipeline --out $(OUT)
@@ -62,3 +62,12 @@ clean:
 # Replace the models shipped inside edge_runtime/ with a pipeline run's (sidecars included).
 ship-models:
 	cp $(OUT)/model_int8.tflite $(OUT)/model_int8.json $(OUT)/model_float32.tflite $(OUT)/model_float32.json edge_runtime/models/
+
+# Train and export the "one digit or not" model the runtime uses to reject non-digits
+# (about 8 minutes on 2 cores); `make ship-rejecter` then replaces the shipped one.
+REJECTER_OUT ?= runs/rejecter
+rejecter: venv
+	@$(FIND_MNIST); $(VENV)/bin/mnist-edge train-rejecter --data $$npz --out $(REJECTER_OUT)
+
+ship-rejecter:
+	cp $(REJECTER_OUT)/rejecter_int8.tflite $(REJECTER_OUT)/rejecter_int8.json edge_runtime/models/

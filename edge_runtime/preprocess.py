@@ -20,9 +20,7 @@ MNIST_STROKE = 0.1  # stroke width / digit height in MNIST's digits, roughly
 # Work on at most this many pixels along the longest side: the crops end up 20 pixels tall,
 # so more resolution only costs time.
 WORKING_SIDE = 1024
-# Deciding the ink's polarity needs only the picture's layout: a small copy is enough.
-POLARITY_SIDE = 240
-POLARITY_KERNEL = 5  # pixels of that copy: wider than a pen stroke, narrower than gaps between strokes
+POLARITY_KERNEL = 3  # pixels of the quarter-size copy: wider than a pen stroke, narrower than gaps between strokes
 POLARITY_NOISE = 12  # grey levels of paper grain and sensor noise, ignored when weighing strokes
 
 Candidate = collections.namedtuple("Candidate", ["box", "image"])
@@ -40,7 +38,7 @@ class FindOptions:
     min_aspect: float = 0.05           # narrower is a ruler-straight line (a page edge), not even a 1
     max_run_aspect: float = 6.0        # a run of touching digits wider than this is a line or a rule
     split_aspect: float = 0.9          # from here on a blob may be two touching digits
-    typical_aspect: float = 0.8        # width / height of a wide handwritten digit, for guessing a count
+    typical_aspect: float = 1.0        # width / height of a wide digit: a count guess without this hand's own
     max_pieces: int = 6                # touching digits cut from one blob, at most
     max_fragments: int = 8             # ink pieces joined into one candidate; more is a speck cluster
     min_fill: float = 0.06             # ink pixels / box area; below is a thin frame or line art
@@ -74,10 +72,10 @@ def percentiles(gray, fractions):
     return [int(np.searchsorted(cumulative, f * cumulative[-1])) for f in fractions]
 
 
-def is_dark_on_light(gray):
+def is_dark_on_light(gray, small=None):
     """True when ink is darker than the paper (the common case for photos).
 
-    Decided on a small copy, in this order:
+    Decided on a quarter-size copy (`small`, made here if not given), in this order:
     1. A large, compact bright region is a sheet of paper (on a desk or filling the frame):
        dark ink. A dark desk filling most of the frame no longer makes the page "ink" (the
        global median decided before, and such a page read as one big blob).
@@ -86,7 +84,7 @@ def is_dark_on_light(gray):
        board, a white-on-black scan).
     3. Otherwise the paper is most of the picture, and the histogram's tails decide.
     """
-    small, _ = working_copy(gray, POLARITY_SIDE)
+    small = quarter_size(gray) if small is None else small
     if min(small.shape) >= 16 and has_sheet_of_paper(small):
         return True
     kernel = np.ones((POLARITY_KERNEL, POLARITY_KERNEL), np.uint8)
@@ -122,9 +120,18 @@ def strong_sum(response):
     return float(cv2.subtract(response, POLARITY_NOISE).sum())
 
 
-def ink_image(gray):
-    """Ink bright, paper dark, whatever the polarity of the input."""
-    return cv2.bitwise_not(gray) if is_dark_on_light(gray) else gray
+def quarter_size(gray):
+    """A quarter-size copy: enough for the picture's layout (polarity, lighting)."""
+    height, width = gray.shape
+    return cv2.resize(gray, (max(1, width // 4), max(1, height // 4)), interpolation=cv2.INTER_AREA)
+
+
+def ink_image(gray, small=None):
+    """(ink, its quarter-size copy): ink bright and paper dark, whatever the input's polarity."""
+    small = quarter_size(gray) if small is None else small
+    if is_dark_on_light(gray, small):
+        return cv2.bitwise_not(gray), cv2.bitwise_not(small)
+    return gray, small
 
 
 def is_mnist_style(gray):
@@ -135,14 +142,14 @@ def is_mnist_style(gray):
     return float(border.mean()) < 64.0
 
 
-def flatten_background(ink):
+def flatten_background(ink, small=None):
     """Remove lighting gradients: subtract a background estimate that strokes are too thin for.
 
     A morphological opening with a kernel wider than any stroke keeps only the slowly
-    varying paper; it runs on a quarter-size copy because the background is smooth.
+    varying paper; it runs on the quarter-size copy `small` because the background is smooth.
     """
     height, width = ink.shape
-    small = cv2.resize(ink, (max(1, width // 4), max(1, height // 4)), interpolation=cv2.INTER_AREA)
+    small = quarter_size(ink) if small is None else small
     side = max(5, min(small.shape) // 6) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
     background = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
@@ -179,12 +186,13 @@ def fit_to_mnist(crop):
     return cv2.warpAffine(small, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_NEAREST)
 
 
-def own_ink(labels, region):
-    """The region's own pixels in its box (1 where its components are), other blobs' ink left out."""
+def own_ink(page, region):
+    """The region's own pixels in its box: its filled outlines AND the ink mask (keeps holes),
+    other blobs' ink left out."""
     x, y, w, h = region.box
-    window = labels[y:y + h, x:x + w]
-    own = (window == region.ids[0]) if len(region.ids) == 1 else np.isin(window, region.ids)
-    own = own.astype(np.uint8)
+    own = np.zeros((h, w), np.uint8)
+    cv2.drawContours(own, [page.contours[i] for i in region.ids], -1, 1, thickness=cv2.FILLED, offset=(-x, -y))
+    own &= page.mask[y:y + h, x:x + w] > 0
     if region.columns is not None:
         start, stop = region.columns
         own[:, :start] = 0
@@ -213,7 +221,7 @@ def crop_digit(page, region):
     """The region's own ink (other blobs masked out), stretched so strokes reach 255, and its
     tight (x, y, w, h) box in working pixels; None when it holds no ink."""
     x, y, w, h = region.box
-    own = own_ink(page.labels, region)
+    own = own_ink(page, region)
     bounds = ink_bounds(own)
     if bounds is None:
         return None, None
@@ -255,10 +263,10 @@ def working_copy(gray, side=WORKING_SIDE):
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), factor
 
 
-Page = collections.namedtuple("Page", ["flat", "mask", "labels", "boxes", "ids", "level", "factor", "offset"])
+Page = collections.namedtuple("Page", ["flat", "mask", "contours", "boxes", "ids", "level", "factor", "offset"])
 Page.__doc__ = """An image prepared for finding digits, in working pixels: flattened ink, its
-binary mask, the component label image, [x, y, w, h, ink] per component and its label, the
-ink threshold, and how to map a box back to source pixels (scale factor, padding offset)."""
+binary mask, the blobs' outer contours, [x, y, w, h, ink] per kept blob and its contour's
+index, the ink threshold, and how to map a box back to source pixels (scale, padding)."""
 
 
 def pad_small(gray, small_side=128):
@@ -278,11 +286,11 @@ def prepare(image, options=FindOptions()):
     """Grayscale, pad, downscale, find the ink and its components: everything but decisions."""
     gray, offset = pad_small(to_grayscale(image))
     work, factor = working_copy(gray)
-    flat = flatten_background(ink_image(work))
+    flat = flatten_background(*ink_image(work))
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
     mask, level = binarize(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
-    labels, boxes, ids = segment.components(mask)
-    return Page(flat, mask, labels, boxes, ids, level, factor, offset)
+    contours, boxes, ids = segment.components(mask)
+    return Page(flat, mask, contours, boxes, ids, level, factor, offset)
 
 
 def picture_shape(page):

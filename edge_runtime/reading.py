@@ -26,7 +26,7 @@ MIN_DIGIT_PROBABILITY = 0.3
 # and this much suffices.
 IN_LINE_PROBABILITY = 0.05
 DOMINANT = 0.3               # of the picture's height or width: a digit the camera was pointed at
-DOMINANT_PROBABILITY = 0.01  # such a digit is rejected only when the rejecter is all but certain
+LENIENT_PROBABILITY = 0.01  # such a digit is rejected only when the rejecter is all but certain
 
 Reading = collections.namedtuple("Reading", ["label", "score", "box", "image", "digit_probability"])
 Reading.__doc__ = """One classified piece: label, confidence, box in working pixels, 28x28 crop,
@@ -70,7 +70,7 @@ def read_region(model, page, region, options, aspect):
     """The best reading of a region: one digit, or the best cut into touching digits."""
     counts = segment.piece_counts(region.box, options, aspect)
     expected = region.box[2] / region.box[3] / aspect
-    own = preprocess.own_ink(page.labels, region) if counts != [1] else None
+    own = preprocess.own_ink(page, region) if counts != [1] else None
     best, best_score = [], -math.inf
     for count in counts:
         if is_sure(best, expected):
@@ -99,9 +99,9 @@ def accept(readings, shape):
     """The readings the rejecter lets through, judged in context: in a line with two or more
     sure digits, or filling much of the picture (a digit held up to the camera, a tight crop
     of one digit), the odds that a crop is a digit are higher, and less evidence suffices."""
-    dominant = [is_dominant(r.box, shape) for r in readings]
-    candidates = [r for r, big in zip(readings, dominant)
-                  if r.digit_probability >= (DOMINANT_PROBABILITY if big else IN_LINE_PROBABILITY)]
+    lenient = [is_dominant(r.box, shape) for r in readings]
+    candidates = [r for r, easy in zip(readings, lenient)
+                  if r.digit_probability >= (LENIENT_PROBABILITY if easy else IN_LINE_PROBABILITY)]
     sure = [r.digit_probability >= MIN_DIGIT_PROBABILITY or is_dominant(r.box, shape) for r in candidates]
     kept = []
     for line in lines.group_lines([r.box for r in candidates]):

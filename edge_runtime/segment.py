@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 
 Region = collections.namedtuple("Region", ["box", "ids", "columns"])
-Region.__doc__ = """A digit candidate in working pixels: (x, y, w, h) box, the labels of the
-components whose ink it owns, and the (start, stop) column range of that ink it keeps (a
+Region.__doc__ = """A digit candidate in working pixels: (x, y, w, h) box, the indices of the
+contours whose ink it owns, and the (start, stop) column range of that ink it keeps (a
 piece of a split blob), or None for all of it."""
 
 # Columns: x, y, w, h, ink pixels.
@@ -20,12 +20,17 @@ X, Y, W, H, AREA = range(5)
 
 
 def components(mask, min_side=3):
-    """(label image, float array of [x, y, w, h, ink pixels] per component of at least
-    `min_side`, and the label of each row). One C call labels every blob of the frame."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    stats = stats[1:].astype(np.float64)  # label 0 is the background
-    keep = np.maximum(stats[:, 2], stats[:, 3]) >= min_side
-    return labels, stats[keep], np.flatnonzero(keep) + 1
+    """(outer contours, float array of [x, y, w, h, ink pixels] per blob of at least `min_side`,
+    and the index of each row's contour). External contours cost a twentieth of labelling
+    every pixel (connectedComponentsWithStats) here, and a frame must take milliseconds."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    rows, kept = [], []
+    for index, contour in enumerate(contours):
+        x, y, w, h = cv2.boundingRect(contour)
+        if max(w, h) >= min_side:
+            rows.append((x, y, w, h, cv2.countNonZero(mask[y:y + h, x:x + w])))
+            kept.append(index)
+    return contours, np.array(rows, dtype=np.float64).reshape(-1, 5), np.array(kept, dtype=np.int64)
 
 
 def mergeable(anchor, pieces):
@@ -152,7 +157,7 @@ def frame_edge_blobs(boxes, mask, margin):
 
 def plausible_regions(boxes, ids, mask, options):
     """Regions whose merged shape could be one digit or a run of touching digits; `ids` are
-    the components' labels in the label image."""
+    the components' contour indices."""
     usable = np.flatnonzero(~frame_edge_blobs(boxes, mask, options.border_margin_px))
     kept = boxes[usable]
     regions = []

@@ -2,7 +2,7 @@
 sheet on a desk, edge_runtime/synthetic_pages.py) with the shipped int8 model's boxes,
 labels and line numbers drawn on it.
 
-    python scripts/make_readme_picture.py docs/images/reading-a-page.png [--seed 11]
+    python scripts/make_readme_picture.py docs/images/reading-a-page.jpg [--seed 24 --kind sticky-note]
 """
 
 import argparse
@@ -23,8 +23,8 @@ from edge_runtime.model import DigitModel  # noqa: E402
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--kind", default="page-on-desk")
+    parser.add_argument("--seed", type=int, default=24)
+    parser.add_argument("--kind", default="sticky-note")
     parser.add_argument("--mnist", default=os.environ.get("MNIST_NPZ", str(REPO.parent / "shared" / "data" / "mnist.npz")))
     arguments = parser.parse_args()
     with np.load(arguments.mnist) as data:

@@ -128,8 +128,8 @@ def run(arguments):
     model, keras_accuracy, held = train_rejecter(data, config)
     with atomic_path(Path(arguments.out) / "rejecter.keras") as temporary:
         model.save(temporary)
-    provenance = {"training": {**dataclasses.asdict(config), "data": "MNIST training digits 0-54999 and "
-                               "generated negatives (train/negatives.py)"},
+    provenance = {"training": {**dataclasses.asdict(config), "data": "MNIST training digits 0-54999, drawn "
+                               "non-digits, and runtime crops of generated photos (train/negatives.py)"},
                   "validation": {"crops": len(held[1]), "keras_accuracy": keras_accuracy}}
     path = export_rejecter(model, data, arguments.out, provenance)
     tflite_accuracy = measure(path, held)

@@ -40,12 +40,13 @@ class FindOptions:
     split_aspect: float = 0.9          # from here on a blob may be two touching digits
     typical_aspect: float = 1.0        # width / height of a wide digit: a count guess without this hand's own
     max_pieces: int = 6                # touching digits cut from one blob, at most
-    max_fragments: int = 8             # ink pieces joined into one candidate; more is a speck cluster
+    max_fragments: int = 4             # ink pieces joined into one candidate; more is a speck cluster
     min_fill: float = 0.06             # ink pixels / box area; below is a thin frame or line art
     max_fill: float = 0.85             # above is a solid blob (a 1 is exempt: it is thin)
     border_margin_px: int = 1          # small candidates touching the frame edge are cut by it
     min_threshold: float = 20.0        # ink is at least this far above flattened paper (0..255)
-    max_candidates: int = 150          # regions classified per image, at most (bounds a frame's time)
+    max_candidates: int = 80           # regions read per 640x480 of picture, at most (bounds a frame's time)
+    max_crops: int = 120               # crops classified per 640x480 before cuts stop being tried
 
 
 def to_grayscale(image):
@@ -306,13 +307,21 @@ def to_source_box(page, box):
     return tuple(int(round(v)) for v in (x, y, w, h))
 
 
+def per_frame(page, count):
+    """`count` per 640x480 of this picture, at least `count`: a page photo may hold hundreds
+    of digits, a camera frame that holds hundreds of candidates is grain or texture."""
+    height, width = page.mask.shape
+    return max(count, int(count * height * width / (640 * 480)))
+
+
 def candidate_regions(page, options=FindOptions()):
-    """Regions that could be digits or runs of touching digits, at most `max_candidates`,
-    the ones with most ink first (a speckled frame must not cost seconds)."""
+    """Regions that could be digits or runs of touching digits, the biggest first, at most
+    `max_candidates` per 640x480 (a frame strewn with specks must take milliseconds)."""
     regions = segment.plausible_regions(page.boxes, page.ids, page.mask, options)
-    if len(regions) > options.max_candidates:
-        ink = [region.box[2] * region.box[3] for region in regions]
-        regions = [regions[i] for i in np.argsort(ink)[::-1][:options.max_candidates]]
+    limit = per_frame(page, options.max_candidates)
+    if len(regions) > limit:
+        size = [region.box[2] * region.box[3] for region in regions]
+        regions = [regions[i] for i in np.argsort(size, kind="stable")[::-1][:limit]]
     return regions
 
 

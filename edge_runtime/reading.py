@@ -66,32 +66,35 @@ def typical_aspect(regions, options):
     return preprocess.middle(aspects) if len(aspects) >= 3 else options.typical_aspect
 
 
-def read_region(model, page, region, options, aspect):
-    """The best reading of a region: one digit, or the best cut into touching digits."""
-    counts = segment.piece_counts(region.box, options, aspect)
+def read_region(model, page, region, options, aspect, cuts=True):
+    """(best reading, crops classified): one digit, or with `cuts` the best cut into touching digits."""
+    counts = segment.piece_counts(region.box, options, aspect) if cuts else [1]
     expected = region.box[2] / region.box[3] / aspect
     own = preprocess.own_ink(page, region) if counts != [1] else None
-    best, best_score = [], -math.inf
+    best, best_score, crops = [], -math.inf, 0
     for count in counts:
         if is_sure(best, expected):
             break
         for parts in [[region]] if count == 1 else segment.split_candidates(region, own, count):
             readings = [read_piece(model, page, part, options) for part in parts]
+            crops += len(parts)
             if any(r is None for r in readings):
                 continue
             score = hypothesis_score(readings, expected)
             if score > best_score:
                 best, best_score = readings, score
-    return best
+    return best, crops
 
 
 def read_page(model, page, options):
     """Every reading in the page, touching digits cut, in no particular order."""
     regions = preprocess.candidate_regions(page, options)
     aspect = typical_aspect(regions, options)
-    readings = []
-    for region in regions:
-        readings += read_region(model, page, region, options, aspect)
+    budget = preprocess.per_frame(page, options.max_crops)
+    readings, spent = [], 0
+    for region in regions:  # biggest first; cuts are tried while the crop budget lasts
+        found, crops = read_region(model, page, region, options, aspect, cuts=spent < budget)
+        readings, spent = readings + found, spent + crops
     return [r for r in readings if r.box[2] / r.box[3] <= options.max_aspect]
 
 

@@ -15,41 +15,38 @@ Region.__doc__ = """A digit candidate in working pixels: (x, y, w, h) box, the i
 contours whose ink it owns, and the (start, stop) column range of that ink it keeps (a
 piece of a split blob), or None for all of it."""
 
-# Columns: x, y, w, h, ink pixels.
+# Columns: x, y, w, h, box area (merging takes the largest first).
 X, Y, W, H, AREA = range(5)
 
 
 def components(mask, min_side=3):
-    """(outer contours, float array of [x, y, w, h, ink pixels] per blob of at least `min_side`,
+    """(outer contours, float array of [x, y, w, h, box area] per blob of at least `min_side`,
     and the index of each row's contour). External contours cost a twentieth of labelling
-    every pixel (connectedComponentsWithStats) here, and a frame must take milliseconds."""
+    every pixel (connectedComponentsWithStats) here, and a frame must take milliseconds; ink
+    is counted later, only for the few candidates that pass the cheaper tests."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    rows, kept = [], []
-    for index, contour in enumerate(contours):
-        x, y, w, h = cv2.boundingRect(contour)
-        if max(w, h) >= min_side:
-            rows.append((x, y, w, h, cv2.countNonZero(mask[y:y + h, x:x + w])))
-            kept.append(index)
-    return contours, np.array(rows, dtype=np.float64).reshape(-1, 5), np.array(kept, dtype=np.int64)
+    boxes = np.array([cv2.boundingRect(contour) for contour in contours], dtype=np.float64).reshape(-1, 4)
+    kept = np.flatnonzero(np.maximum(boxes[:, W], boxes[:, H]) >= min_side)
+    boxes = boxes[kept]
+    return contours, np.column_stack([boxes, boxes[:, W] * boxes[:, H]]), kept
 
 
 def mergeable(anchor, pieces):
-    """Which pieces belong to the anchor's digit (a 5's detached bar, a 4's open top).
+    """Which pieces belong to the anchor's digit (a 5's detached bar, a 4's open top); the
+    anchor is one [x, y, w, h, area] row or one row per piece.
 
-    They overlap it in x by half the narrower width, and together they stay about one
-    digit tall.
+    They overlap it in x by half the narrower width (a quarter for a flat bar, which often
+    juts out sideways), are a fair part of it (a whole digit inside a big blob's box, desk
+    texture or a shadow, is not a piece of that blob), and together stay about one digit tall.
     """
-    left = np.maximum(anchor[X], pieces[:, X])
-    right = np.minimum(anchor[X] + anchor[W], pieces[:, X] + pieces[:, W])
-    top = np.minimum(anchor[Y], pieces[:, Y])
-    bottom = np.maximum(anchor[Y] + anchor[H], pieces[:, Y] + pieces[:, H])
-    # A bar (a 5's, a 7's) often juts out sideways: a flat piece needs less overlap.
-    flat = pieces[:, H] < 0.4 * anchor[H]
-    overlaps = (right - left) >= np.where(flat, 0.25, 0.5) * np.minimum(anchor[W], pieces[:, W])
-    # A piece of a digit is a fair part of it; a whole digit inside a big blob's box (desk
-    # texture, a shadow) is not a piece of that blob.
-    sizeable = np.maximum(pieces[:, W] / anchor[W], pieces[:, H] / anchor[H]) >= 0.15
-    return overlaps & sizeable & ((bottom - top) <= 1.5 * np.maximum(anchor[H], pieces[:, H]))
+    ax, ay, aw, ah = (anchor[..., k] for k in (X, Y, W, H))
+    px, py, pw, ph = (pieces[:, k] for k in (X, Y, W, H))
+    overlap = np.minimum(ax + aw, px + pw) - np.maximum(ax, px)
+    flat = ph < 0.4 * ah
+    overlaps = overlap >= np.where(flat, 0.25, 0.5) * np.minimum(aw, pw)
+    sizeable = np.maximum(pw / aw, ph / ah) >= 0.15
+    height = np.maximum(ay + ah, py + ph) - np.minimum(ay, py)
+    return overlaps & sizeable & (height <= 1.5 * np.maximum(ah, ph))
 
 
 def union_box(boxes):
@@ -58,31 +55,47 @@ def union_box(boxes):
     return np.array([x, y, right - x, bottom - y, boxes[:, AREA].sum()])
 
 
+def candidate_pairs(boxes, anchors):
+    """(anchor, piece) index arrays for every piece whose x-range can overlap an anchor's: a
+    window in x-sorted order, so thousands of specks make thousands of pairs, not millions."""
+    by_x = np.argsort(boxes[:, X], kind="stable")
+    sorted_x = boxes[by_x, X]
+    widest = boxes[:, W].max(initial=0.0)
+    low = np.searchsorted(sorted_x, boxes[anchors, X] - widest)
+    high = np.searchsorted(sorted_x, boxes[anchors, X] + boxes[anchors, W], side="right")
+    counts = high - low
+    starts = np.repeat(low - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return np.repeat(anchors, counts), by_x[np.arange(counts.sum()) + starts]
+
+
 def merge_pieces(boxes, min_anchor_side=0):
     """Groups of component indices that form one digit, largest component first.
 
     Each unclaimed component at least `min_anchor_side` long, largest first, claims the
     smaller unclaimed ones it should merge with; smaller pieces left unclaimed are specks and
-    dropped. Only components whose x-range can overlap it are compared (a window in an
-    x-sorted order), so thousands of specks cost milliseconds, not the quadratic seconds
-    that comparing every pair took.
+    dropped. Which pairs could merge is worked out for all components at once, over the pairs
+    whose x-ranges can overlap: comparing every pair, one at a time, took 20 s on a frame
+    strewn with specks.
     """
     order = np.argsort(-boxes[:, AREA], kind="stable")
-    by_x = np.argsort(boxes[:, X], kind="stable")
-    sorted_x = boxes[by_x, X]
-    widest = boxes[:, W].max(initial=0.0)
-    owner = np.full(len(boxes), -1)
+    rank = np.empty(len(boxes), dtype=np.int64)
+    rank[order] = np.arange(len(boxes))
+    anchors = np.flatnonzero(np.maximum(boxes[:, W], boxes[:, H]) >= min_anchor_side)
+    anchor_of, piece = candidate_pairs(boxes, anchors)
+    keep = (rank[piece] > rank[anchor_of]) & mergeable(boxes[anchor_of], boxes[piece])
+    claims = {}
+    for a, p in zip(anchor_of[keep].tolist(), piece[keep].tolist()):
+        claims.setdefault(a, []).append(p)
+    is_anchor = np.zeros(len(boxes), dtype=bool)
+    is_anchor[anchors] = True
+    owner = [-1] * len(boxes)
     groups = []
-    can_anchor = np.maximum(boxes[:, W], boxes[:, H]) >= min_anchor_side
-    for anchor in order:
-        if owner[anchor] >= 0 or not can_anchor[anchor]:
+    for anchor in order[is_anchor[order]].tolist():
+        if owner[anchor] >= 0:
             continue
-        low = np.searchsorted(sorted_x, boxes[anchor, X] - widest)
-        high = np.searchsorted(sorted_x, boxes[anchor, X] + boxes[anchor, W], side="right")
-        nearby = by_x[low:high]
-        nearby = nearby[(owner[nearby] < 0) & (nearby != anchor)]
-        members = np.concatenate([[anchor], nearby[mergeable(boxes[anchor], boxes[nearby])]])
-        owner[members] = anchor
+        members = [anchor] + [p for p in claims.get(anchor, ()) if owner[p] < 0]
+        for member in members:
+            owner[member] = anchor
         groups.append(members)
     return groups
 
@@ -120,22 +133,22 @@ def runs_along_border(mask, box, margin):
     return border_contact(mask, box, margin) > 0.25 * max(box[W], box[H])
 
 
-def shape_is_plausible(box, shape, options):
+def shape_is_plausible(box, mask, options):
     """Size, fill and border tests that any digit (or run of touching digits) passes.
 
     A blob cut by the frame edge is part of something outside the picture, unless it is big:
     a digit held close to the camera fills most of the frame and may touch its edge.
     """
-    x, y, w, h, area = box
-    height, width = shape
+    x, y, w, h = (int(v) for v in box[:4])
+    height, width = mask.shape
     if h < options.min_height_px or h > options.max_height_fraction * height:
         return False
     if not options.min_aspect <= w / h <= options.max_run_aspect:
         return False
     big = h >= 0.5 * height or w >= 0.5 * width
-    if touches_border(box, shape, options.border_margin_px) and not big:
+    if touches_border(box, mask.shape, options.border_margin_px) and not big:
         return False
-    fill = area / float(w * h)
+    fill = cv2.countNonZero(mask[y:y + h, x:x + w]) / float(w * h)
     thin = w / h < 0.35  # a 1 fills its own narrow box
     return fill >= options.min_fill and (thin or fill <= options.max_fill)
 
@@ -155,6 +168,15 @@ def frame_edge_blobs(boxes, mask, margin):
     return edge
 
 
+def is_speck_cluster(boxes, members, box, options):
+    """Many pieces, or pieces of which none spans half the group: grain, not a digit (which
+    always has one long stroke)."""
+    if len(members) > options.max_fragments:
+        return True
+    anchor = boxes[members[0]]
+    return len(members) > 1 and anchor[H] < 0.5 * box[H] and anchor[W] < 0.5 * box[W]
+
+
 def plausible_regions(boxes, ids, mask, options):
     """Regions whose merged shape could be one digit or a run of touching digits; `ids` are
     the components' contour indices."""
@@ -163,7 +185,9 @@ def plausible_regions(boxes, ids, mask, options):
     regions = []
     for members in merge_pieces(kept, options.min_height_px):
         box = group_box(kept, members)
-        if len(members) <= options.max_fragments and shape_is_plausible(box, mask.shape, options):
+        if is_speck_cluster(kept, members, box, options):
+            continue
+        if shape_is_plausible(box, mask, options):
             labels = tuple(int(ids[usable[m]]) for m in members)
             regions.append(Region(tuple(int(v) for v in box[:4]), labels, None))
     return regions

@@ -61,3 +61,16 @@ def photo_set(count=150, seed=0):
 def example_number(path):
     """photo_0009.jpg -> '0009': shipped examples are named after the number they show."""
     return Path(path).stem.rsplit("_", 1)[-1]
+
+
+def read_one_line_then_close(command):
+    """Run `command` in the repo, read its first stdout line, close the pipe like `| head -1`;
+    return (that line, stderr text, exit status)."""
+    import subprocess
+
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+                               env=dict(os.environ, PYTHONPATH=str(REPO)))
+    first = process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    return first, stderr, process.wait()

@@ -9,8 +9,6 @@ import cv2
 import numpy as np
 import pytest
 
-import pytest
-
 from conftest_edge import INT8_MODEL, load_model
 from edge_runtime import benchmark, classify
 from edge_runtime.model import DigitModel

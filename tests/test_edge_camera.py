@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
+from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays, read_one_line_then_close
 from edge_runtime import camera, cli, draw, snapshots, sources, synthetic
 from edge_runtime import video as video_module
 
@@ -148,21 +148,13 @@ def test_headless_without_json_prints_one_human_line_per_frame(video, capsys):
 
 def test_a_reader_that_closes_the_pipe_gets_no_error_message(tmp_path):
     """`mnist-edge camera --json | head -1`: 3,000 frames are far more than a pipe buffers."""
-    import os
-    import subprocess
     import sys
-
-    from conftest_edge import REPO
 
     path = tmp_path / "blank.avi"
     video_module.write_video(path, [np.zeros((32, 32, 3), np.uint8)] * 3000, fps=30)
     command = [sys.executable, "-m", "edge_runtime", "camera", "--source", str(path), "--headless", "--json"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
-                               env=dict(os.environ, PYTHONPATH=str(REPO)))
-    first = process.stdout.readline()
-    process.stdout.close()
-    stderr = process.stderr.read().decode()
-    assert process.wait() == 1
+    first, stderr, status = read_one_line_then_close(command)
+    assert status == 1
     assert json.loads(first)["frame"] == 0
     assert "error" not in stderr and "Traceback" not in stderr and "Exception ignored" not in stderr
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest_edge import EXAMPLES_DIR, REPO, example_number
+from conftest_edge import EXAMPLES_DIR, REPO, example_number, read_one_line_then_close
 from edge_runtime import cli, preprocess, video
 from prerequisites import require_module
 
@@ -201,12 +201,8 @@ def test_a_missing_opencv_names_the_edge_extra_and_exits_1(command):
 def test_a_reader_that_closes_the_pipe_early_gets_no_traceback():
     """`mnist-edge classify --json ... | head -1`: the pipe closes while results are still coming."""
     command = [sys.executable, "-m", "edge_runtime", "classify", "--json", *EXAMPLES * 10]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
-                               env=dict(os.environ, PYTHONPATH=str(REPO)))
-    first = process.stdout.readline()
-    process.stdout.close()
-    stderr = process.stderr.read().decode()
-    assert process.wait() == 1
+    first, stderr, status = read_one_line_then_close(command)
+    assert status == 1
     assert json.loads(first)["source"] == EXAMPLES[0]
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "Exception ignored" not in stderr
 

@@ -33,7 +33,7 @@ def test_merging_thousands_of_specks_compares_only_nearby_pieces(monkeypatch):
     monkeypatch.setattr(segment, "mergeable", counting)
     groups = segment.merge_pieces(boxes_of(rows))
     assert sum(len(g) for g in groups) == count
-    assert sum(compared) < 40 * count  # all pairs would be 8 million
+    assert 0 < sum(compared) < 60 * count  # all pairs would be 16 million
 
 
 def page_with_a_dark_desk_border():

@@ -1,5 +1,7 @@
 """A loaded digit classifier: one interpreter, built once, with precomputed input quantization."""
 
+from pathlib import Path
+
 import numpy as np
 
 from edge_runtime import MODELS_DIR
@@ -10,6 +12,7 @@ from edge_runtime.interpreter import make_interpreter
 IMAGE_SIZE = 28
 # The "one digit or not" model shipped beside the digit models (train/rejecter.py trains it).
 SHIPPED_REJECTER = MODELS_DIR / "rejecter_int8.tflite"
+DIGIT_LABEL = "digit"  # the rejecter's class for "exactly one digit"
 # int8 outputs step in 1/256: ten of them can sum to 1 +- 0.02; anything further is not softmax.
 PROBABILITY_SUM_TOLERANCE = 0.05
 
@@ -108,9 +111,13 @@ def check_quantization(path, name, detail):
 def load_rejecter(path, backend):
     """The rejecter as a DigitModel, or None when none is asked for (or the shipped one is
     missing, as in a source tree that has not trained it)."""
-    if path is None or (path == SHIPPED_REJECTER and not SHIPPED_REJECTER.is_file()):
+    if path is None or (Path(path) == SHIPPED_REJECTER and not SHIPPED_REJECTER.is_file()):
         return None
-    return DigitModel(path, backend, 1, rejecter=None)
+    rejecter = DigitModel(path, backend, 1, rejecter=None)
+    if DIGIT_LABEL not in rejecter.labels:
+        raise ModelError(f"{path}: not a rejecter: its labels {list(rejecter.labels)} have no {DIGIT_LABEL!r}")
+    rejecter.digit_index = rejecter.labels.index(DIGIT_LABEL)
+    return rejecter
 
 
 class DigitModel:
@@ -162,7 +169,9 @@ class DigitModel:
 
     def digit_probability(self, image):
         """How sure the rejecter is that a 28x28 crop shows exactly one digit (1.0 without one)."""
-        return 1.0 if self.rejecter is None else float(self.rejecter.scores(image)[-1])
+        if self.rejecter is None:
+            return 1.0
+        return float(self.rejecter.scores(image)[self.rejecter.digit_index])
 
     def predict(self, images):
         """Top-1 class index and scores for a stack of 28x28 uint8 images."""

@@ -56,6 +56,8 @@ def to_grayscale(image):
         pixels = (pixels >> 8).astype(np.uint8)
     if pixels.dtype != np.uint8:
         raise ValueError(f"expected uint8 or uint16 pixels, got {pixels.dtype}")
+    if pixels.size == 0:
+        raise ValueError(f"empty image (shape {pixels.shape})")
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[:, :, 0]
     if pixels.ndim == 2:
@@ -243,8 +245,8 @@ def stroke_width(own):
 
 
 def thicken(crop, own):
-    """Widen pen strokes to MNIST's: its strokes are about a tenth of the digit's height, and
-    a thin ballpoint line shrunk into 20x20 would be a faint hairline the model never saw."""
+    """Widen pen strokes to MNIST's: its strokes are about a tenth of the digit's longer side,
+    and a thin ballpoint line shrunk into 20x20 would be a faint hairline the model never saw."""
     target = MNIST_STROKE * max(crop.shape)
     missing = target - stroke_width(own)
     if missing < 1.5:
@@ -264,10 +266,12 @@ def working_copy(gray, side=WORKING_SIDE):
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), factor
 
 
-Page = collections.namedtuple("Page", ["flat", "mask", "contours", "boxes", "ids", "level", "factor", "offset"])
+Page = collections.namedtuple("Page", ["flat", "mask", "contours", "boxes", "ids", "level", "factor", "offset",
+                                       "source_shape"])
 Page.__doc__ = """An image prepared for finding digits, in working pixels: flattened ink, its
-binary mask, the blobs' outer contours, [x, y, w, h, ink] per kept blob and its contour's
-index, the ink threshold, and how to map a box back to source pixels (scale, padding)."""
+binary mask, the blobs' outer contours, [x, y, w, h, box area] per kept blob and its contour's
+index, the ink threshold, and how to map a box back to source pixels (scale, padding, and
+the source picture's (height, width))."""
 
 
 def pad_small(gray, small_side=128):
@@ -285,26 +289,31 @@ def pad_small(gray, small_side=128):
 
 def prepare(image, options=FindOptions()):
     """Grayscale, pad, downscale, find the ink and its components: everything but decisions."""
-    gray, offset = pad_small(to_grayscale(image))
+    source = to_grayscale(image)
+    gray, offset = pad_small(source)
     work, factor = working_copy(gray)
     flat = flatten_background(*ink_image(work))
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
     mask, level = binarize(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
     contours, boxes, ids = segment.components(mask)
-    return Page(flat, mask, contours, boxes, ids, level, factor, offset)
+    return Page(flat, mask, contours, boxes, ids, level, factor, offset, source.shape)
 
 
 def picture_shape(page):
     """The picture's (height, width) in working pixels, without the padding of a small one."""
-    height, width = page.mask.shape
-    return height - 2 * page.offset, width - 2 * page.offset
+    return tuple(int(round(side / page.factor)) for side in page.source_shape)
 
 
 def to_source_box(page, box):
-    """A working-pixel box in the caller's image pixels (undo the downscale and the padding)."""
-    x, y, w, h = (value * page.factor for value in box[:4])
-    x, y = x - page.offset, y - page.offset
-    return tuple(int(round(v)) for v in (x, y, w, h))
+    """A working-pixel box in the caller's image pixels (undo the downscale and the padding),
+    corners mapped and clipped to the picture (blurring the mask can reach into the padding)."""
+    x, y, w, h = box[:4]
+    height, width = page.source_shape
+    left = min(max(int(round(x * page.factor)) - page.offset, 0), width - 1)
+    top = min(max(int(round(y * page.factor)) - page.offset, 0), height - 1)
+    right = min(max(int(round((x + w) * page.factor)) - page.offset, left + 1), width)
+    bottom = min(max(int(round((y + h) * page.factor)) - page.offset, top + 1), height)
+    return left, top, right - left, bottom - top
 
 
 def per_frame(page, count):

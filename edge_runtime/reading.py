@@ -30,7 +30,7 @@ LENIENT_PROBABILITY = 0.01  # such a digit is rejected only when the rejecter is
 
 Reading = collections.namedtuple("Reading", ["label", "score", "box", "image", "digit_probability"])
 Reading.__doc__ = """One classified piece: label, confidence, box in working pixels, 28x28 crop,
-and the rejecter's probability that the crop is one digit at all."""
+and the rejecter's probability that the crop is one digit at all (None until judged)."""
 
 
 def read_piece(model, page, region, options):
@@ -41,7 +41,7 @@ def read_piece(model, page, region, options):
     image = preprocess.fit_to_mnist(crop)
     scores = model.scores(image)
     index = int(scores.argmax())
-    return Reading(model.labels[index], float(scores[index]), box, image, model.digit_probability(image))
+    return Reading(model.labels[index], float(scores[index]), box, image, None)
 
 
 def hypothesis_score(readings, expected):
@@ -83,7 +83,8 @@ def read_region(model, page, region, options, aspect, cuts=True):
             score = hypothesis_score(readings, expected)
             if score > best_score:
                 best, best_score = readings, score
-    return best, crops
+    # The rejecter judges only the chosen pieces: it has no say in the choice (see above).
+    return [r._replace(digit_probability=model.digit_probability(r.image)) for r in best], crops
 
 
 def read_page(model, page, options):
@@ -93,8 +94,12 @@ def read_page(model, page, options):
     budget = preprocess.per_frame(page, options.max_crops)
     readings, spent = [], 0
     for region in regions:  # biggest first; cuts are tried while the crop budget lasts
-        found, crops = read_region(model, page, region, options, aspect, cuts=spent < budget)
-        readings, spent = readings + found, spent + crops
+        cuts = spent < budget
+        if not cuts and region.box[2] / region.box[3] > options.max_aspect:
+            continue  # too wide for one digit, and no budget left to cut it
+        found, crops = read_region(model, page, region, options, aspect, cuts)
+        readings.extend(found)
+        spent += crops
     return [r for r in readings if r.box[2] / r.box[3] <= options.max_aspect]
 
 

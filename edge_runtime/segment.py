@@ -265,7 +265,7 @@ def piece_counts(box, options, typical_aspect=None):
     aspect = w / float(h)
     if aspect < options.split_aspect:
         return [1]
-    estimate = max(1, int(round(aspect / (typical_aspect or options.typical_aspect))))
+    estimate = min(options.max_pieces, max(1, int(round(aspect / (typical_aspect or options.typical_aspect)))))
     counts = {max(1, estimate - 1), estimate, estimate + 1}
     if aspect > options.max_aspect:
         counts.discard(1)

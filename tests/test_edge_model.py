@@ -215,3 +215,11 @@ def test_models_that_are_not_digit_classifiers_are_refused_at_load(bad_models, n
     with pytest.raises(ModelError) as error:
         model_module.DigitModel(path)
     assert str(error.value).startswith(f"{path}: {problem}") and "\n" not in str(error.value)
+
+
+def test_a_rejecter_without_a_digit_label_is_refused():
+    from edge_runtime.errors import ModelError
+    from edge_runtime.model import DigitModel
+
+    with pytest.raises(ModelError, match="not a rejecter"):
+        DigitModel(INT8_MODEL, rejecter=INT8_MODEL)

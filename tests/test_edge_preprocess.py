@@ -166,3 +166,16 @@ def test_chalk_on_a_board_is_light_ink_on_dark():
     board = np.full((480, 640), 40, np.uint8)
     cv2.putText(board, "72", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 210, 10)
     assert not preprocess.is_dark_on_light(board)
+
+
+def test_an_empty_array_is_a_value_error_not_an_opencv_crash():
+    with pytest.raises(ValueError, match="empty image"):
+        preprocess.find_digits(np.zeros((0, 5), np.uint8))
+
+
+def test_boxes_map_back_inside_a_tight_crop():
+    crop = np.zeros((20, 12), np.uint8)
+    crop[:, 4:8] = 255  # a 1 touching the top and bottom edges
+    (candidate,) = preprocess.find_digits(crop)
+    x, y, w, h = candidate.box
+    assert x >= 0 and y >= 0 and x + w <= 12 and y + h <= 20 and h >= 19

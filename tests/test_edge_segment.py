@@ -80,3 +80,9 @@ def test_wide_blobs_are_tried_as_several_digits_narrow_ones_as_one():
     assert segment.piece_counts((0, 0, 60, 30), options) == [2, 3]
     assert segment.piece_counts((0, 0, 60, 30), options, typical_aspect=0.5) == [3, 4, 5]
     assert 1 in segment.piece_counts((0, 0, 33, 30), options)
+
+
+def test_a_very_long_run_of_touching_digits_is_still_tried_not_dropped():
+    options = preprocess.FindOptions()
+    counts = segment.piece_counts((0, 0, 600, 30), options, typical_aspect=0.6)
+    assert counts and max(counts) == options.max_pieces

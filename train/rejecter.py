@@ -2,9 +2,9 @@
 
 The digit classifier always names a digit, even for a blank, a smudge or two touching
 digits (a blank 28x28 read as "1" at 0.94). This small second model says whether a crop
-shows exactly one digit; the runtime drops what it rejects and, for a blob that may be
-touching digits, prefers the cut whose pieces it accepts. Trained only on MNIST's
-training digits and on negatives the project generates (train/negatives.py).
+shows exactly one digit; the runtime drops what it rejects, judged with the crop's line as
+context (edge_runtime/reading.py). Trained only on MNIST's training digits and on negatives
+the project generates (train/negatives.py).
 
     python -m train.rejecter --data mnist.npz --out runs/rejecter
 """

@@ -25,7 +25,7 @@ def add_training_arguments(parser):
     parser.add_argument("--arch", choices=sorted(RECIPES), default=defaults.arch,
                         help="edge: batch norm, augmentation, cosine schedule (default); "
                              "seed: the original recipe, for comparison")
-    parser.add_argument("--epochs", type=int, help="default: the recipe's (edge 6, seed 5)")
+    parser.add_argument("--epochs", type=int, help="default: the recipe's (edge 8, seed 5)")
     parser.add_argument("--batch-size", type=int, help="default: the recipe's (edge 128, seed 64)")
     parser.add_argument("--learning-rate", type=float, help="peak rate; default: the recipe's")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,

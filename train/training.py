@@ -22,7 +22,7 @@ class TrainConfig:
     """Everything that decides the trained weights. Checkpoints record it to refuse mismatches."""
 
     arch: str = "edge"      # defaults are the edge recipe; TrainConfig.recipe("seed") is the original
-    epochs: int = 6
+    epochs: int = 8
     batch_size: int = 128
     learning_rate: float = 3e-3  # the peak rate under the cosine schedule
     validation_size: int = 5000

@@ -13,14 +13,14 @@ TFLITE_BASE_PYTHON := $(shell for p in python3.11 $(PYTHON); do \
   $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1 && command -v $$p && break; done)
 endif
 TFLITE_RUNTIME_PYTHON ?= $(CURDIR)/$(TFLITE_VENV)/bin/python
-# The mnist.npz for the tests: $$MNIST_NPZ, ../shared/data, dataset/, the Keras cache or download;
-# offline with none of them, one line that says to set MNIST_NPZ.
+# The mnist.npz for the pipeline and the tests: $$MNIST_NPZ, ../shared/data, dataset/, the Keras
+# cache or download; offline with none of them, one line that says to set MNIST_NPZ.
 FIND_MNIST = npz=$$(PYTHONPATH=$(CURDIR) $(VENV)/bin/python tests/prerequisites.py) || exit 1
 
 .PHONY: pipeline test test-quick aarch64-check venv venv-tflite-runtime test-data ship-models rejecter ship-rejecter clean
 
 pipeline: venv
-	$(VENV)/bin/mnist-edge pipeline --out $(OUT)
+	@$(FIND_MNIST); set -x; $(VENV)/bin/mnist-edge pipeline --data $$npz --out $(OUT)
 
 test: venv venv-tflite-runtime test-data
 	@$(FIND_MNIST); set -x; MNIST_NPZ=$$npz TFLITE_RUNTIME_PYTHON=$(TFLITE_RUNTIME_PYTHON) $(VENV)/bin/python -m pytest

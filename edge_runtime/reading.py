@@ -33,12 +33,11 @@ Reading.__doc__ = """One classified piece: label, confidence, box in working pix
 and the rejecter's probability that the crop is one digit at all (None until judged)."""
 
 
-def read_piece(model, page, region, options):
+def read_piece(model, page, region, options, whole=None):
     """The piece classified, or None when it holds no digit-shaped ink."""
-    crop, box = preprocess.crop_digit(page, region)
-    if crop is None or box[3] < options.min_height_px:
+    image, box = preprocess.digit_image(page, region, options, whole)
+    if image is None:
         return None
-    image = preprocess.fit_to_mnist(crop)
     scores = model.scores(image)
     index = int(scores.argmax())
     return Reading(model.labels[index], float(scores[index]), box, image, None)
@@ -76,7 +75,7 @@ def read_region(model, page, region, options, aspect, cuts=True):
         if is_sure(best, expected):
             break
         for parts in [[region]] if count == 1 else segment.split_candidates(region, own, count):
-            readings = [read_piece(model, page, part, options) for part in parts]
+            readings = [read_piece(model, page, part, options, own) for part in parts]
             crops += len(parts)
             if any(r is None for r in readings):
                 continue

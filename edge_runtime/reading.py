@@ -27,6 +27,8 @@ MIN_DIGIT_PROBABILITY = 0.3
 IN_LINE_PROBABILITY = 0.05
 DOMINANT = 0.3               # of the picture's height or width: a digit the camera was pointed at
 LENIENT_PROBABILITY = 0.01  # such a digit is rejected only when the rejecter is all but certain
+FITS_LINE_SCORE = 0.9       # a crop read this confidently...
+FITS_LINE_HEIGHT = math.log(1.25)  # ...and within this factor of its line's sure digits' height
 
 Reading = collections.namedtuple("Reading", ["label", "score", "box", "image", "digit_probability"])
 Reading.__doc__ = """One classified piece: label, confidence, box in working pixels, 28x28 crop,
@@ -105,16 +107,34 @@ def read_page(model, page, options):
 def accept(readings, shape):
     """The readings the rejecter lets through, judged in context: in a line with two or more
     sure digits, or filling much of the picture (a digit held up to the camera, a tight crop
-    of one digit), the odds that a crop is a digit are higher, and less evidence suffices."""
-    lenient = [is_dominant(r.box, shape) for r in readings]
-    candidates = [r for r, easy in zip(readings, lenient)
-                  if r.digit_probability >= (LENIENT_PROBABILITY if easy else IN_LINE_PROBABILITY)]
+    of one digit), the odds that a crop is a digit are higher, and less evidence suffices.
+    A thin 1 looks like a rule to the rejecter; one as tall as its line's sure digits and
+    read confidently needs only the lenient level."""
+    candidates = [r for r in readings if r.digit_probability >= LENIENT_PROBABILITY or is_confident_one(r)]
     sure = [r.digit_probability >= MIN_DIGIT_PROBABILITY or is_dominant(r.box, shape) for r in candidates]
     kept = []
     for line in lines.group_lines([r.box for r in candidates]):
-        support = sum(sure[i] for i in line)
-        kept += [candidates[i] for i in line if sure[i] or support >= 2]
+        backing = [candidates[i].box[3] for i in line if sure[i]]
+        if len(backing) < 2:
+            kept += [candidates[i] for i in line if sure[i]]
+            continue
+        height = preprocess.middle(backing)
+        kept += [candidates[i] for i in line if sure[i] or in_line(candidates[i], height)]
     return kept
+
+
+def in_line(reading, height):
+    """Digit enough for a line of sure digits `height` tall: likely by the rejecter, or as
+    tall as they are and read confidently."""
+    if reading.digit_probability >= IN_LINE_PROBABILITY:
+        return True
+    return is_confident_one(reading) and abs(math.log(reading.box[3] / height)) <= FITS_LINE_HEIGHT
+
+
+def is_confident_one(reading):
+    """A crop read as 1 with confidence: a single stroke, which the rejecter cannot tell from
+    a rule or a page edge by its crop alone (its line can)."""
+    return reading.label == "1" and reading.score >= FITS_LINE_SCORE
 
 
 def is_dominant(box, shape):

@@ -23,11 +23,21 @@ def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits_or_filling_the_pi
     doubtful = (reading.IN_LINE_PROBABILITY + reading.MIN_DIGIT_PROBABILITY) / 2
     doubtful_in_row = fake("7", 0.99, (110, 100, 20, 30), doubtful)
     doubtful_alone = fake("7", 0.99, (400, 300, 20, 30), doubtful)
-    junk = fake("1", 0.99, (140, 100, 20, 30), reading.IN_LINE_PROBABILITY / 2)
+    junk = fake("4", 0.99, (140, 100, 20, 30), reading.IN_LINE_PROBABILITY / 2)
     kept = reading.accept(row + [doubtful_in_row, doubtful_alone, junk], (1000, 1000))
     assert doubtful_in_row in kept and doubtful_alone not in kept and junk not in kept
     assert all(r in kept for r in row)
     assert reading.accept([doubtful_alone], (90, 1000)) == [doubtful_alone]  # 30 of 90 px tall
+
+
+def test_a_confident_1_as_tall_as_its_line_is_kept_whatever_the_rejecter_says():
+    row = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(1, 4)]
+    one = fake("1", 0.99, (30, 98, 5, 33), 0.001)  # a thin stroke: the rejecter takes it for a rule
+    rule = fake("1", 0.99, (140, 80, 4, 60), 0.001)  # twice the line's height: a rule, not a 1
+    doubtful_one = fake("1", 0.6, (160, 100, 5, 30), 0.001)
+    kept = reading.accept(row + [one, rule, doubtful_one], (1000, 1000))
+    assert one in kept and rule not in kept and doubtful_one not in kept
+    assert reading.accept([one, row[0]], (1000, 1000)) == [row[0]]  # one sure digit backs no line
 
 
 def test_the_writers_digit_width_comes_from_narrow_regions_not_from_1s():

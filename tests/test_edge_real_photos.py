@@ -20,15 +20,15 @@ def readings():
 
 
 def test_real_photos_are_read_at_the_measured_level(readings):
-    """Measured: recall 93.2 %, precision 97.4 %, characters 92.1 %, 14 of 19 exact. Issue 10
+    """Measured: recall 94.2 %, precision 97.0 %, characters 93.5 %, 15 of 19 exact. Issue 10
     asks for 95 / 97 / 90 / 80 %; recall and exact numbers fall short (tall 7s and 9s read as
     1s, dense touching digits), see README "What the runtime can and cannot read"."""
     total = evaluate.report(readings)
     assert total.images == 19 and total.digits == 278
-    assert total.recall >= 0.92
+    assert total.recall >= 0.93
     assert total.precision >= 0.96
     assert total.characters >= 0.90
-    assert total.exact >= 13
+    assert total.exact >= 14
 
 
 def test_real_photos_with_several_rows_come_back_line_by_line(readings):

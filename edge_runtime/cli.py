@@ -1,4 +1,4 @@
-"""Thin argparse layers over the runtime: `mnist-edge classify`, `camera` and `benchmark`.
+"""Thin argparse layers over the runtime: `mnist-edge classify`, `camera`, `collect` and `benchmark`.
 
 Library code raises UserInputError/ModelError; only this module turns them into one-line
 messages and exit codes (0 ok, 1 an input or the model failed, 2 bad command-line usage).
@@ -9,11 +9,12 @@ import sys
 
 import cv2
 
-from edge_runtime import MODELS_DIR, classify, output, sources
+from edge_runtime import classify, output, sources
 from edge_runtime.errors import OutputError, UserInputError, first_line, run_command
 from edge_runtime.interpreter import BACKENDS
+from edge_runtime.model import SHIPPED_MODEL
 
-DEFAULT_MODEL = MODELS_DIR / "model_int8.tflite"
+DEFAULT_MODEL = SHIPPED_MODEL
 MAX_THREADS = 64  # far beyond any Pi; the interpreter's binding refuses numbers past a C int
 
 
@@ -45,7 +46,7 @@ def probability(text):
     return value
 
 
-def add_model_arguments(parser):
+def add_model_arguments(parser, with_json=True):
     parser.add_argument("--model", default=str(DEFAULT_MODEL),
                         help="a .tflite digit model (default: the int8 model shipped with mnist-edge)")
     parser.add_argument("--backend", default="auto", choices=["auto", *BACKENDS],
@@ -54,7 +55,8 @@ def add_model_arguments(parser):
                         help=f"interpreter threads, 1 to {MAX_THREADS} (default 1)")
     parser.add_argument("--min-score", type=probability, default=classify.DEFAULT_MIN_SCORE,
                         help="reject digits whose best class probability is lower (default %(default)s)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per line")
+    if with_json:
+        parser.add_argument("--json", action="store_true", help="print one JSON object per line")
 
 
 def load_model(arguments):

@@ -168,6 +168,53 @@ def run_camera_command(arguments):
     return 0
 
 
+def collect_main(argv):
+    from edge_runtime import collect
+    parser = argparse.ArgumentParser(
+        prog="mnist-edge collect",
+        description="Save every digit read from a camera, videos, images or folders as a 28x28 crop in "
+                    "OUT/<label>/ (low scores in OUT/unsure/, full-resolution cuts in OUT/originals/); "
+                    "fix labels by moving files between folders, then train on them with --extra OUT.")
+    add_model_arguments(parser, with_json=False)
+    parser.add_argument("--source", required=True, nargs="+", metavar="SOURCE",
+                        help="camera index (0), 'picamera', video files, image files, folders or globs")
+    parser.add_argument("--out", required=True, help="folder of crops, one subfolder per label (made if needed)")
+    parser.add_argument("--unsure-below", type=probability, default=collect.DEFAULT_UNSURE_BELOW,
+                        help="crops scored lower go to OUT/unsure/ (default %(default)s)")
+    parser.add_argument("--every", type=positive_int, default=1,
+                        help="read every Nth frame of a video or camera (default 1: all)")
+    parser.add_argument("--max-frames", type=positive_int, help="stop after this many frames, all sources together")
+    return run_command("mnist-edge collect", run_collect_command, parser.parse_args(argv))
+
+
+def run_collect_command(arguments):
+    from edge_runtime import collect
+    collect.prepare_out(arguments.out)  # a file in the way is refused before the model loads
+    options = collect.CollectOptions(arguments.unsure_below, arguments.min_score, arguments.every,
+                                     arguments.max_frames)
+    total, failed, stopped_by = collect.collect_inputs(load_model(arguments), sources.expand_inputs(arguments.source),
+                                                       arguments.out, options, report_collected)
+    print(f"mnist-edge collect: {count(total.saved, 'crop')} saved in {output.printable(arguments.out)} "
+          f"({total.unsure} unsure) from {count(total.frames, 'frame')}, {total.duplicates} near-duplicates skipped; "
+          f"stopped: {stopped_by}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def count(number, noun):
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def report_collected(source, tally, error):
+    """One line per source: what it gave on stdout, or its error on stderr."""
+    if error:
+        print(f"mnist-edge collect: error: {output.printable(error)}", file=sys.stderr, flush=True)
+        return
+    existing = f", {tally.existing} already in the folder" if tally.existing else ""
+    output.write_line(sys.stdout, f"{output.printable(str(source))}: {count(tally.frames, 'frame')}, "
+                                  f"{count(tally.saved, 'crop')} saved "
+                                  f"({tally.unsure} unsure), {tally.duplicates} near-duplicates skipped{existing}")
+
+
 def benchmark_main(argv):
     from edge_runtime import benchmark
     return benchmark.main(argv)

@@ -93,6 +93,14 @@ def test_classify_28x28_takes_every_mnist_shape_and_floats_in_0_1(reader):
     assert empty.labels.shape == (0,) and empty.probabilities.shape == (0, 10)
 
 
+def test_float_pixels_are_rounded_to_the_nearest_of_256_levels():
+    from edge_runtime.reader import as_mnist_batch
+
+    pixels = as_mnist_batch(np.array([[[0.0, 99.4 / 255, 100.6 / 255, 1.0] * 7] * 28]))
+    assert pixels.dtype == np.uint8 and pixels.shape == (1, 28, 28)
+    assert pixels[0, 0, :4].tolist() == [0, 99, 101, 255]
+
+
 @pytest.mark.parametrize("bad, message", [
     (np.zeros((5, 27, 28), np.uint8), "got shape (5, 27, 28)"),
     (np.zeros((5, 28, 28, 3), np.uint8), "got shape (5, 28, 28, 3)"),

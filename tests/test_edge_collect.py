@@ -17,6 +17,8 @@ from edge_runtime.classify import Digit
 
 FRAMES_PER_PHOTO = 10
 NOISE_SIGMA = 4.0  # grey levels of sensor noise, drawn anew for every frame
+NOT_A_FOLDER = "not a folder (a file of that name exists)"
+CANNOT_OPEN = "cannot be opened (no such device, busy, or unsupported format)"
 
 
 def photos():
@@ -49,7 +51,8 @@ def run_collect(*arguments):
 
 def crops_by_folder(out):
     """{folder name: sorted PNG names} for every folder under `out`."""
-    return {folder.name: sorted(p.name for p in folder.iterdir()) for folder in sorted(out.iterdir()) if folder.is_dir()}
+    return {folder.name: sorted(p.name for p in folder.iterdir())
+            for folder in sorted(out.iterdir()) if folder.is_dir()}
 
 
 def test_a_still_noisy_video_gives_one_crop_per_digit_in_its_label_folder(still_video, tmp_path, capsys):
@@ -132,8 +135,10 @@ def test_low_scores_go_to_unsure_and_mnist_files_to_their_predicted_labels(tmp_p
     assert len(found["originals"]) == sum(expected.values()) == 60
     right = sum(f"mnist_{i:03d}-000000-0.png" in found.get(str(label), []) for i, label in enumerate(truth))
     assert right >= 57  # the sure ones are in their true digit's folder
-    assert cv2.imread(str(tmp_path / "out" / "originals" / "mnist_000-000000-0.png"), cv2.IMREAD_UNCHANGED).shape == (28, 28)
-    assert capsys.readouterr().out.splitlines()[0] == f"{folder / 'mnist_000.png'}: 1 frame, 1 crop saved (0 unsure), 0 near-duplicates skipped"
+    original = cv2.imread(str(tmp_path / "out" / "originals" / "mnist_000-000000-0.png"), cv2.IMREAD_UNCHANGED)
+    assert original.shape == (28, 28)
+    assert capsys.readouterr().out.splitlines()[0] == (f"{folder / 'mnist_000.png'}: 1 frame, 1 crop saved "
+                                                       "(0 unsure), 0 near-duplicates skipped")
 
 
 def test_unsure_below_one_sends_every_crop_to_unsure(still_video, tmp_path):
@@ -162,7 +167,8 @@ def test_a_second_run_never_undoes_a_moved_label(still_video, tmp_path, capsys):
     (out / "5" / "desk-000000-0.png").rename(out / "6" / "desk-000000-0.png")  # the user's fix
     capsys.readouterr()
     assert run_collect("--source", path, "--out", out) == 0
-    assert capsys.readouterr().out.endswith("0 crops saved (0 unsure), 72 near-duplicates skipped, 8 already in the folder\n")
+    assert capsys.readouterr().out.endswith(
+        "0 crops saved (0 unsure), 72 near-duplicates skipped, 8 already in the folder\n")
     assert crops_by_folder(out)["6"] == ["desk-000000-0.png", "desk-000010-1.png"]
     assert "5" not in crops_by_folder(out) or crops_by_folder(out)["5"] == []
 
@@ -192,7 +198,7 @@ def test_a_model_whose_labels_are_collect_folders_is_refused():
 def test_bad_inputs_are_one_line_errors_and_the_good_sources_still_run(still_video, tmp_path, capsys):
     (tmp_path / "a_file").write_text("")
     assert run_collect("--source", still_video[0], "--out", tmp_path / "a_file") == 1
-    assert capsys.readouterr().err == f"mnist-edge collect: error: {tmp_path / 'a_file'}: not a folder (a file of that name exists)\n"
+    assert capsys.readouterr().err == f"mnist-edge collect: error: {tmp_path / 'a_file'}: {NOT_A_FOLDER}\n"
     (tmp_path / "fake.avi").write_text("not a video")
     out = tmp_path / "out"
     assert run_collect("--source", tmp_path / "missing.png", tmp_path / "fake.avi", "97", still_video[0],
@@ -200,8 +206,8 @@ def test_bad_inputs_are_one_line_errors_and_the_good_sources_still_run(still_vid
     stdout, stderr = capsys.readouterr()
     assert stderr.splitlines()[:3] == [
         f"mnist-edge collect: error: {tmp_path / 'missing.png'}: no such file",
-        f"mnist-edge collect: error: {tmp_path / 'fake.avi'}: cannot be opened (no such device, busy, or unsupported format)",
-        "mnist-edge collect: error: camera 97: cannot be opened (no such device, busy, or unsupported format)"]
+        f"mnist-edge collect: error: {tmp_path / 'fake.avi'}: {CANNOT_OPEN}",
+        f"mnist-edge collect: error: camera 97: {CANNOT_OPEN}"]
     assert len(stderr.splitlines()) == 4 and "Traceback" not in stderr
     assert stdout.startswith(f"{still_video[0]}: 20 frames, 8 crops saved")
     assert len(crops_by_folder(out)["originals"]) == 8
@@ -239,4 +245,4 @@ def test_the_command_runs_as_mnist_edge_collect(tmp_path):
     result = subprocess.run([sys.executable, "-m", "edge_runtime", "collect", "--source", "0", "--out",
                              str(tmp_path / "a_file")], capture_output=True, text=True, cwd=REPO)
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == f"mnist-edge collect: error: {tmp_path / 'a_file'}: not a folder (a file of that name exists)\n"
+    assert result.stderr == f"mnist-edge collect: error: {tmp_path / 'a_file'}: {NOT_A_FOLDER}\n"

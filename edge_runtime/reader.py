@@ -126,8 +126,8 @@ class DigitReader:
     def classify_28x28(self, images):
         """Labels and probabilities for MNIST-shaped images, white digit on black like MNIST
         (invert dark-on-light ones first: 255 - x). No OpenCV, no digit finding: each image
-        goes to the model as it is. The exported models take one image per invoke, so N
-        images are N invokes of the one interpreter; conversion and output are whole arrays."""
+        goes to the model as it is. The exported models have a fixed batch of one (their
+        Flatten is a reshape to one row), so N images are N invokes of the one interpreter."""
         batch = as_mnist_batch(images)
         if len(batch) == 0:
             return Classification(np.zeros(0, np.int64), np.zeros((0, len(self.labels)), np.float32))

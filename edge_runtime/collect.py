@@ -11,7 +11,6 @@ image tools read, so a wrong label is fixed by moving a file to another folder:
 frame: a crop that matches one saved from the same source a moment before is skipped.
 """
 
-import collections
 import dataclasses
 import os
 import re
@@ -19,28 +18,15 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from edge_runtime import classify, files, snapshots, sources
+from edge_runtime.duplicates import RecentCrops
 from edge_runtime.errors import ModelError, UserInputError, first_line
-from edge_runtime.synthetic import box_iou
 
 UNSURE = "unsure"
 ORIGINALS = "originals"
 DEFAULT_UNSURE_BELOW = 0.9
 MARGIN_FRACTION = 0.15  # of the box's longer side, around the original crop: the stroke ends stay in view
-# A near-duplicate: same label, boxes overlapping this much, and crops this close: the mean
-# absolute difference, in grey levels, of the 28x28 crops blurred (sigma 2) so that pixel
-# flicker from sensor noise and binarisation counts for little. Measured on 40 generated
-# photos, each a still, noisy (sigma 4) MJPG video: a digit's crops stayed within 7.8 of each
-# other from frame to frame; crops of two different writers' digits of one label were within
-# 8 in 6 % of pairs, and would also have to sit at the same spot a moment apart.
-DUPLICATE_IOU = 0.6
-DUPLICATE_DIFFERENCE = 8.0
-DUPLICATE_BLUR_SIGMA = 2.0
-# ...compared with each digit as last seen within this many processed frames (a digit that
-# flickers out of a reading for a few frames is not new when it comes back).
-DUPLICATE_MEMORY_FRAMES = 30
 UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -127,45 +113,6 @@ def cut_original(frame, box, margin_fraction=MARGIN_FRACTION):
     x, y, w, h = (int(v) for v in box)
     margin = max(2, round(margin_fraction * max(w, h)))
     return frame[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin]
-
-
-def crop_signature(image):
-    """A 28x28 crop blurred, as int16: what near-duplicates are compared by."""
-    return cv2.GaussianBlur(image, (0, 0), DUPLICATE_BLUR_SIGMA).astype(np.int16)
-
-
-def signature_difference(a, b):
-    """Mean absolute difference of two crop signatures, in grey levels."""
-    return float(np.abs(a - b).mean())
-
-
-Sighting = collections.namedtuple("Sighting", ["label", "box", "signature", "frame"])
-Sighting.__doc__ = "A digit as last seen: label, box, crop signature and frame index."
-
-
-class RecentCrops:
-    """The digits of one source seen lately, each as it looked when last seen: a digit that
-    stays in view is followed from frame to frame and saved once, however long it stays."""
-
-    def __init__(self, memory=DUPLICATE_MEMORY_FRAMES):
-        self.memory, self.sightings = memory, []
-
-    def is_duplicate(self, digit, frame):
-        """True when `digit` matches a recent sighting; either way it becomes the latest one."""
-        seen = Sighting(digit.label, digit.box, crop_signature(digit.image), frame)
-        recent = [s for s in self.sightings if frame - s.frame <= self.memory]
-        match = next((i for i, s in enumerate(recent) if is_near_duplicate(s, seen)), None)
-        if match is None:
-            recent.append(seen)
-        else:
-            recent[match] = seen
-        self.sightings = recent
-        return match is not None
-
-
-def is_near_duplicate(earlier, later):
-    return (earlier.label == later.label and box_iou(earlier.box, later.box) >= DUPLICATE_IOU
-            and signature_difference(earlier.signature, later.signature) <= DUPLICATE_DIFFERENCE)
 
 
 class CropFolder:

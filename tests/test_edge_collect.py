@@ -11,7 +11,7 @@ import pytest
 
 from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
 from prerequisites import REPO
-from edge_runtime import DigitReader, cli, collect, files, synthetic
+from edge_runtime import DigitReader, cli, collect, duplicates, files, synthetic
 from edge_runtime import video as video_module
 from edge_runtime.classify import Digit
 
@@ -106,7 +106,7 @@ def test_a_video_of_identical_frames_gives_one_set_of_crops(tmp_path, capsys):
 
 
 def test_a_new_digit_in_the_same_place_is_not_a_duplicate():
-    recent = collect.RecentCrops()
+    recent = duplicates.RecentCrops()
     images = mnist_test_arrays()[0]
     three, other_three = images[18], images[30]  # two writers' 3s
     box = (100, 100, 40, 60)
@@ -115,7 +115,7 @@ def test_a_new_digit_in_the_same_place_is_not_a_duplicate():
     assert not recent.is_duplicate(Digit("3", 0.99, box, other_three), 2)
     assert not recent.is_duplicate(Digit("8", 0.99, box, three), 3)            # another label
     assert not recent.is_duplicate(Digit("3", 0.99, (300, 100, 40, 60), three), 4)  # another place
-    assert not recent.is_duplicate(Digit("3", 0.99, box, three), 4 + collect.DUPLICATE_MEMORY_FRAMES + 1)
+    assert not recent.is_duplicate(Digit("3", 0.99, box, three), 4 + duplicates.DUPLICATE_MEMORY_FRAMES + 1)
 
 
 def test_low_scores_go_to_unsure_and_mnist_files_to_their_predicted_labels(tmp_path, capsys):

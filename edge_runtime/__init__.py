@@ -13,3 +13,19 @@ os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODELS_DIR = PACKAGE_DIR / "models"
 EXAMPLES_DIR = PACKAGE_DIR / "examples"
+
+# Imported on first use, so `import edge_runtime` stays light (no numpy, interpreter or OpenCV).
+LAZY_ATTRIBUTES = {"DigitReader": "edge_runtime.reader", "DigitReading": "edge_runtime.reader"}
+__all__ = list(LAZY_ATTRIBUTES)
+
+
+def __getattr__(name):
+    """`from edge_runtime import DigitReader` imports edge_runtime.reader only then (PEP 562)."""
+    if name not in LAZY_ATTRIBUTES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    return getattr(importlib.import_module(LAZY_ATTRIBUTES[name]), name)
+
+
+def __dir__():
+    return sorted(list(globals()) + list(LAZY_ATTRIBUTES))

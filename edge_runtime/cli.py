@@ -1,4 +1,4 @@
-"""Thin argparse layers over the runtime: `mnist-edge classify`, `camera` and `benchmark`.
+"""Thin argparse layers over the runtime: `mnist-edge classify`, `camera`, `collect` and `benchmark`.
 
 Library code raises UserInputError/ModelError; only this module turns them into one-line
 messages and exit codes (0 ok, 1 an input or the model failed, 2 bad command-line usage).
@@ -9,11 +9,12 @@ import sys
 
 import cv2
 
-from edge_runtime import MODELS_DIR, classify, output, sources
+from edge_runtime import classify, output, sources
 from edge_runtime.errors import OutputError, UserInputError, first_line, run_command
 from edge_runtime.interpreter import BACKENDS
+from edge_runtime.model import SHIPPED_MODEL
 
-DEFAULT_MODEL = MODELS_DIR / "model_int8.tflite"
+DEFAULT_MODEL = SHIPPED_MODEL
 MAX_THREADS = 64  # far beyond any Pi; the interpreter's binding refuses numbers past a C int
 
 
@@ -45,7 +46,7 @@ def probability(text):
     return value
 
 
-def add_model_arguments(parser):
+def add_model_arguments(parser, with_json=True):
     parser.add_argument("--model", default=str(DEFAULT_MODEL),
                         help="a .tflite digit model (default: the int8 model shipped with mnist-edge)")
     parser.add_argument("--backend", default="auto", choices=["auto", *BACKENDS],
@@ -54,7 +55,8 @@ def add_model_arguments(parser):
                         help=f"interpreter threads, 1 to {MAX_THREADS} (default 1)")
     parser.add_argument("--min-score", type=probability, default=classify.DEFAULT_MIN_SCORE,
                         help="reject digits whose best class probability is lower (default %(default)s)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per line")
+    if with_json:
+        parser.add_argument("--json", action="store_true", help="print one JSON object per line")
 
 
 def load_model(arguments):
@@ -164,6 +166,53 @@ def run_camera_command(arguments):
     print(f"mnist-edge camera: {summary.frames} frames in {summary.seconds:.1f} s "
           f"({rate:.1f} fps), stopped: {summary.stopped_by}", file=sys.stderr)
     return 0
+
+
+def collect_main(argv):
+    from edge_runtime import collect
+    parser = argparse.ArgumentParser(
+        prog="mnist-edge collect",
+        description="Save every digit read from a camera, videos, images or folders as a 28x28 crop in "
+                    "OUT/<label>/ (low scores in OUT/unsure/, full-resolution cuts in OUT/originals/); "
+                    "fix labels by moving files between folders, then train on them with --extra OUT.")
+    add_model_arguments(parser, with_json=False)
+    parser.add_argument("--source", required=True, nargs="+", metavar="SOURCE",
+                        help="camera index (0), 'picamera', video files, image files, folders or globs")
+    parser.add_argument("--out", required=True, help="folder of crops, one subfolder per label (made if needed)")
+    parser.add_argument("--unsure-below", type=probability, default=collect.DEFAULT_UNSURE_BELOW,
+                        help="crops scored lower go to OUT/unsure/ (default %(default)s)")
+    parser.add_argument("--every", type=positive_int, default=1,
+                        help="read every Nth frame of a video or camera (default 1: all)")
+    parser.add_argument("--max-frames", type=positive_int, help="stop after this many frames, all sources together")
+    return run_command("mnist-edge collect", run_collect_command, parser.parse_args(argv))
+
+
+def run_collect_command(arguments):
+    from edge_runtime import collect
+    collect.prepare_out(arguments.out)  # a file in the way is refused before the model loads
+    options = collect.CollectOptions(arguments.unsure_below, arguments.min_score, arguments.every,
+                                     arguments.max_frames)
+    total, failed, stopped_by = collect.collect_inputs(load_model(arguments), sources.expand_inputs(arguments.source),
+                                                       arguments.out, options, report_collected)
+    print(f"mnist-edge collect: {count(total.saved, 'crop')} saved in {output.printable(arguments.out)} "
+          f"({total.unsure} unsure) from {count(total.frames, 'frame')}, {total.duplicates} near-duplicates skipped; "
+          f"stopped: {stopped_by}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def count(number, noun):
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def report_collected(source, tally, error):
+    """One line per source: what it gave on stdout, or its error on stderr."""
+    if error:
+        print(f"mnist-edge collect: error: {output.printable(error)}", file=sys.stderr, flush=True)
+        return
+    existing = f", {tally.existing} already in the folder" if tally.existing else ""
+    output.write_line(sys.stdout, f"{output.printable(str(source))}: {count(tally.frames, 'frame')}, "
+                                  f"{count(tally.saved, 'crop')} saved "
+                                  f"({tally.unsure} unsure), {tally.duplicates} near-duplicates skipped{existing}")
 
 
 def benchmark_main(argv):

@@ -10,6 +10,7 @@ from edge_runtime.errors import ModelError
 from edge_runtime.interpreter import make_interpreter
 
 IMAGE_SIZE = 28
+SHIPPED_MODEL = MODELS_DIR / "model_int8.tflite"  # what classify, camera and DigitReader use by default
 # The "one digit or not" model shipped beside the digit models (train/rejecter.py trains it).
 SHIPPED_REJECTER = MODELS_DIR / "rejecter_int8.tflite"
 DIGIT_LABEL = "digit"  # the rejecter's class for "exactly one digit"

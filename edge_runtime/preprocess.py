@@ -55,7 +55,7 @@ def to_grayscale(image):
     if pixels.dtype == np.uint16:
         pixels = (pixels >> 8).astype(np.uint8)
     if pixels.dtype != np.uint8:
-        raise ValueError(f"expected uint8 or uint16 pixels, got {pixels.dtype}")
+        raise ValueError(f"expected uint8 or uint16 pixels, got {pixels.dtype} (shape {pixels.shape})")
     if pixels.size == 0:
         raise ValueError(f"empty image (shape {pixels.shape})")
     if pixels.ndim == 3 and pixels.shape[2] == 1:

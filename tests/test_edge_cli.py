@@ -190,7 +190,7 @@ def test_forcing_the_tensorflow_backend_without_tensorflow_is_a_clear_error():
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["classify", "camera", "benchmark"])
+@pytest.mark.parametrize("command", ["classify", "camera", "collect", "benchmark"])
 def test_a_missing_opencv_names_the_edge_extra_and_exits_1(command):
     result = run_without(("cv2",), command, "--help")
     assert result.returncode == 1

@@ -9,17 +9,16 @@ when the broker is back.
 import dataclasses
 import os
 import re
-import socket
 import ssl
 import sys
 import threading
 
 from edge_runtime import output
 from edge_runtime.errors import UserInputError
+from edge_runtime.mqtt_topics import OFFLINE, ONLINE, check_topic, default_topic, discovery_config, node_id
 
 PASSWORD_ENV = "MNIST_EDGE_MQTT_PASSWORD"
 PORT, TLS_PORT = 1883, 8883
-ONLINE, OFFLINE = "online", "offline"
 KEEPALIVE_SECONDS = 30      # a broker that stops answering is noticed after about 1.5x this
 MAX_UNSENT = 8              # state messages handed to paho but not yet written to its socket
 CLOSE_TIMEOUT_SECONDS = 5   # how long close() waits for paho's thread (a stalled socket)
@@ -45,16 +44,6 @@ class MqttSettings:
         self.topic = self.topic or default_topic()
 
 
-def default_topic():
-    """'mnist-edge/<hostname>': one topic per Pi without configuration."""
-    return "mnist-edge/" + (re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname()).lower() or "camera")
-
-
-def node_id(topic):
-    """The Home Assistant node id (and MQTT client id) for a base topic: 'mnist-edge_kitchen'."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", topic)
-
-
 def parse_address(text):
     """'broker', 'broker:1884' or '[::1]:1884' -> (host, port or None); argparse type."""
     match = re.fullmatch(r"\[([^\]]+)\](?::(\d+))?|([^:\[\]]+)(?::(\d+))?", text.strip())
@@ -66,49 +55,9 @@ def parse_address(text):
     return host, None if port is None else int(port)
 
 
-def check_topic(text):
-    """A base topic to publish under; MQTT forbids wildcards in topics we publish to."""
-    if not text or text.startswith("/") or text.endswith("/") or any(c in text for c in "+#\0"):
-        raise ValueError(f"must be a topic like 'mnist-edge/kitchen' (no +, #, or leading/trailing /), got {text!r}")
-    return text
-
-
-def discovery_topic(settings):
-    return f"{settings.discovery_prefix}/sensor/{node_id(settings.topic)}/reading/config"
-
-
-def discovery_config(settings):
-    """Home Assistant's MQTT discovery message: one text sensor whose state is the number read,
-    with the whole reading (digits, scores, lines) as attributes, unavailable when we are."""
-    node = node_id(settings.topic)
-    return {
-        "name": "Reading",
-        "unique_id": f"{node}_reading",
-        "state_topic": f"{settings.topic}/state",
-        "value_template": "{{ value_json.number }}",
-        "json_attributes_topic": f"{settings.topic}/state",
-        "availability_topic": f"{settings.topic}/availability",
-        "payload_available": ONLINE,
-        "payload_not_available": OFFLINE,
-        "icon": "mdi:numeric",
-        "device": {"identifiers": [node], "name": "mnist-edge " + settings.topic.rsplit("/", 1)[-1],
-                   "manufacturer": "mnist-edge", "model": "handwritten digit reader",
-                   "sw_version": package_version()},
-        "origin": {"name": "mnist-edge", "sw_version": package_version()},
-    }
-
-
-def package_version():
-    from importlib import metadata
-    try:
-        return metadata.version("mnist-edge")
-    except metadata.PackageNotFoundError:  # run from a checkout
-        return "0.1.0"
-
-
 def reading_key(record):
     """What makes a reading new: the text of each line. Scores alone changing is not news."""
-    return tuple(record.get("lines", ())), record.get("number")
+    return tuple(record.get("lines", ()))
 
 
 def make_client(settings):
@@ -217,8 +166,8 @@ class MqttPublisher:
         with self._lock:
             self.connected, self._unsent = True, set()
             client.publish(self.availability_topic, ONLINE, retain=True)
-            config = output.json_record(discovery_config(self.settings))
-            client.publish(discovery_topic(self.settings), config, retain=True)
+            topic, config = discovery_config(self.settings.topic, self.settings.discovery_prefix)
+            client.publish(topic, output.json_record(config), retain=True)
             self._pending = self._latest is not None  # whatever was sent before may be lost
             self._send_latest()
         self._report(f"connected to {self.address}, publishing to {self.state_topic}")

@@ -152,6 +152,12 @@ def photos():
                                     options=synthetic.PhotoOptions(digits=(3, 4), row_band=0.3))
 
 
+@pytest.fixture(scope="module")
+def long_video(photos, tmp_path_factory):
+    """One number for 400 frames: far longer than the signal tests need the camera to run."""
+    return make_video(tmp_path_factory.mktemp("long"), photos[:1], 400)
+
+
 def start_connected(settings, logs):
     publisher = mqtt.MqttPublisher(settings, log=logs.append).start()
     wait_until(lambda: publisher.connected, f"the publisher's connection ({logs})")
@@ -209,26 +215,31 @@ def camera_command(path, port, *options):
             "--mqtt", f"127.0.0.1:{port}", "--mqtt-topic", TOPIC, *options]
 
 
-def test_a_killed_camera_is_marked_offline_by_its_last_will(broker, photos, tmp_path):
-    path, numbers = make_video(tmp_path, photos[:1], 400)  # far longer than the test needs it to run
+@pytest.mark.parametrize("stop_signal, status, summary", [
+    (signal.SIGKILL, -signal.SIGKILL, None),                   # the broker sends the last will
+    (signal.SIGINT, 0, "stopped: interrupted"),               # Ctrl-C or systemd stop: a clean 'offline'
+])
+def test_a_killed_or_interrupted_camera_is_marked_offline(stop_signal, status, summary, broker, long_video):
+    path, numbers = long_video
     subscriber = Subscriber(broker.port)
     process = subprocess.Popen(camera_command(path, broker.port), cwd=REPO, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=str(REPO)))
     try:
         wait_until(lambda: subscriber.numbers() or process.poll() is not None, "the first reading")
-        assert process.poll() is None, "the camera ended before it could be killed"
-        process.send_signal(signal.SIGKILL)
+        assert process.poll() is None, "the camera ended before the signal"
+        process.send_signal(stop_signal)
         stderr = process.communicate(timeout=HANG_GUARD_SECONDS)[1].decode()
     finally:
         process.kill()
-    assert process.returncode == -signal.SIGKILL
-    assert "frames in" not in stderr  # it never reached its clean end
-    wait_until(lambda: subscriber.payloads(f"{TOPIC}/availability")[-1:] == ["offline"], "the last will")
+    assert process.returncode == status
+    # Killed, it never reaches its clean end and summary; interrupted, it does.
+    assert (summary in stderr) if summary else ("frames in" not in stderr), stderr
+    wait_until(lambda: subscriber.payloads(f"{TOPIC}/availability")[-1:] == ["offline"], "'offline'")
     subscriber.close()
     assert subscriber.numbers() == numbers
     assert subscriber.payloads(f"{TOPIC}/availability") == ["online", "offline"]
     late = Subscriber(broker.port)
-    wait_until(lambda: f"{TOPIC}/availability" in late.retained(), "the retained will")
+    wait_until(lambda: f"{TOPIC}/availability" in late.retained(), "the retained 'offline'")
     late.close()
     assert late.retained()[f"{TOPIC}/availability"] == "offline"
 
@@ -454,15 +465,15 @@ def test_malformed_mqtt_options_are_usage_errors(options, message, capsys):
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_without_paho_mqtt_the_option_says_what_to_install(monkeypatch, capsys):
+def test_without_paho_mqtt_the_camera_runs_and_the_option_says_what_to_install(long_video, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "paho.mqtt", None)  # import fails as if it were not installed
+    assert cli.camera_main(["--source", str(long_video[0]), "--headless", "--json", "--max-frames", "2"]) == 0
+    assert [json.loads(line)["number"] for line in capsys.readouterr().out.splitlines()] == long_video[1] * 2
     assert cli.camera_main(["--source", "0", "--headless", "--mqtt", "broker"]) == 1
     assert capsys.readouterr().err == f"mnist-edge camera: error: {mqtt.INSTALL_HINT}\n"
 
 
-def test_addresses_and_default_topic():
+def test_broker_addresses():
     assert mqtt.parse_address("broker") == ("broker", None)
     assert mqtt.parse_address("192.168.1.5:1884") == ("192.168.1.5", 1884)
     assert mqtt.parse_address("[::1]:8883") == ("::1", 8883)
-    expected = "mnist-edge/" + socket.gethostname().lower().replace(".", "-")
-    assert mqtt.MqttSettings("broker").topic == mqtt.default_topic() == expected

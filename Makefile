@@ -37,7 +37,7 @@ aarch64-check:
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet -e ".[train,edge,dev]"
+	$(VENV)/bin/pip install --quiet -e ".[train,edge,web,dev]"
 	touch $@
 
 # tflite-runtime 2.14 (the last release, still common on a Pi) needs numpy<2, which
@@ -50,11 +50,15 @@ $(TFLITE_VENV)/.installed:
 	$(TFLITE_VENV)/bin/pip install --quiet "numpy<2" "tflite-runtime==2.14.0" pillow
 	touch $@
 
-# Real data the edge tests use besides MNIST: OpenCV's digits.png from Debian's opencv-doc.
+# Real data and tools the edge tests use besides MNIST: OpenCV's digits.png from Debian's
+# opencv-doc; the mosquitto broker (the MQTT tests start their own on 127.0.0.1; Debian's
+# package also enables a system service, which the tests do not need) and openssl for its TLS test.
 test-data:
 	test -e /usr/share/doc/opencv-doc/examples/data/digits.png \
 	  || test -e /usr/share/doc/opencv-doc/examples/data/digits.png.gz \
 	  || (apt-get update && apt-get install -y --no-install-recommends opencv-doc)
+	test -x /usr/sbin/mosquitto && command -v openssl >/dev/null \
+	  || (apt-get update && apt-get install -y --no-install-recommends mosquitto openssl)
 
 clean:
 	rm -rf $(VENV) $(TFLITE_VENV) runs

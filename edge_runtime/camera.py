@@ -29,6 +29,16 @@ class CameraOptions:
     save_limit_bytes: int = snapshots.DEFAULT_LIMIT_BYTES  # oldest snapshots go first past this
 
 
+@dataclasses.dataclass
+class FrameEvent:
+    """One processed frame, handed to listeners (web server, MQTT) after classification."""
+    index: int
+    record: dict          # exactly the object printed as one `camera --json` line
+    frame: "np.ndarray"   # the BGR frame; listeners must not modify it (copy to keep)
+    digits: list          # classify.Digit list
+    timings: dict         # seconds per stage: {"capture": .., "preprocess": .., "inference": ..}
+
+
 class FpsMeter:
     """Frames per second, smoothed so the on-screen number is readable."""
 
@@ -54,14 +64,17 @@ def show(canvas):
                              "support such as opencv-python-headless); use --headless") from None
 
 
-def handle_frame(model, frame, index, state, options, output):
-    """Classify one frame, print/draw/save as asked; True when the user asked to quit."""
+def handle_frame(model, frame, index, state, options, output, listeners=()):
+    """Classify one frame, print/draw/save as asked, tell the listeners; True when the user asked to quit."""
     digits = classify.classify_image(model, frame, options.min_score)
     number = classify.read_number(digits)
     fps = state["meter"].tick()
+    record = classify.to_record(state["source"], digits, frame=index,
+                                time=round(time.perf_counter() - state["start"], 3))
     if options.json or options.headless:  # with a window the frame itself shows the reading
-        print_frame(classify.to_record(state["source"], digits, frame=index,
-                                       time=round(time.perf_counter() - state["start"], 3)), options, output)
+        print_frame(record, options, output)
+    for listener in listeners:
+        listener.on_frame(FrameEvent(index, record, frame, digits, {}))
     save = bool(options.save_dir and digits and number != state["last_number"])
     state["last_number"] = number
     if options.headless and not save:
@@ -78,8 +91,9 @@ def print_frame(record, options, output):
     output_lines.write_line(output, text)
 
 
-def run_camera(model, capture, source, options=CameraOptions(), live=False, output=None):
-    """Run until end of stream, Ctrl-C, 'q', or max_frames; always releases the capture."""
+def run_camera(model, capture, source, options=CameraOptions(), live=False, output=None, listeners=()):
+    """Run until end of stream, Ctrl-C, 'q', or max_frames; always releases the capture and
+    closes the listeners (objects with on_frame(FrameEvent) and close(), e.g. mqtt.MqttPublisher)."""
     output = sys.stdout if output is None else output
     state = {"meter": FpsMeter(), "source": str(source), "start": time.perf_counter(), "last_number": None}
     frames, stopped_by = 0, "end of stream"
@@ -87,7 +101,7 @@ def run_camera(model, capture, source, options=CameraOptions(), live=False, outp
         if options.save_dir:  # inside the try: a folder we cannot make must still release the camera
             state["snapshots"] = snapshots.SnapshotFolder(options.save_dir, options.save_limit_bytes)
         for frame in sources.read_frames(capture, live):
-            if handle_frame(model, frame, frames, state, options, output):
+            if handle_frame(model, frame, frames, state, options, output, listeners):
                 stopped_by = "quit"
                 frames += 1
                 break
@@ -101,6 +115,8 @@ def run_camera(model, capture, source, options=CameraOptions(), live=False, outp
         capture.release()
         if not options.headless:
             close_windows()
+        for listener in listeners:
+            listener.close()
     return LoopSummary(frames, time.perf_counter() - state["start"], stopped_by)
 
 

@@ -9,7 +9,7 @@ import sys
 
 import cv2
 
-from edge_runtime import classify, output, sources
+from edge_runtime import classify, mqtt, output, sources
 from edge_runtime.errors import OutputError, UserInputError, first_line, run_command
 from edge_runtime.interpreter import BACKENDS
 from edge_runtime.model import SHIPPED_MODEL
@@ -145,11 +145,13 @@ def camera_main(argv):
                         help="keep --save-dir under this many MB, removing the oldest snapshots first "
                              "(default %(default)s)")
     parser.add_argument("--max-frames", type=positive_int, help="stop after this many frames")
+    mqtt.add_arguments(parser)
     return run_command("mnist-edge camera", run_camera_command, parser.parse_args(argv))
 
 
 def run_camera_command(arguments):
     from edge_runtime import camera
+    publisher = mqtt.publisher_from_arguments(arguments)  # before the model: a bad option fails fast
     model = load_model(arguments)
     options = camera.CameraOptions(arguments.headless, arguments.json, arguments.save_dir,
                                    arguments.min_score, arguments.max_frames,
@@ -157,7 +159,8 @@ def run_camera_command(arguments):
     capture = sources.open_capture(arguments.source)
     try:
         summary = camera.run_camera(model, capture, arguments.source, options,
-                                    live=sources.is_live(arguments.source))
+                                    live=sources.is_live(arguments.source),
+                                    listeners=[publisher.start()] if publisher else [])
     except BrokenPipeError:
         raise  # the reader of --json went away (`| head -1`): run_command ends quietly
     except OSError as error:  # e.g. --save-dir on a full or read-only disk

@@ -6,7 +6,7 @@ import numpy as np
 from edge_runtime.model import DigitModel
 
 MAX_LISTED_CHANGES = 200
-SPLIT_FIELDS = ("folder", "sha256", "held_out_sha256", "holdout", "split_seed", "held_out_counts")
+SPLIT_FIELDS = ("folder", "sha256", "held_out_sha256", "holdout", "split_seed", "held_out_counts", "held_out_files")
 
 
 def accuracy(labels, predictions):

@@ -87,7 +87,7 @@ def plot_changes(changed, images, destination, columns=10):
 
     items = changed["images"][:MAX_DRAWN_CHANGES]
     rows = max(1, -(-len(items) // columns))
-    figure, axes = pyplot.subplots(rows, columns, figsize=(1.3 * columns, 1.6 * rows + 0.6), squeeze=False)
+    figure, axes = pyplot.subplots(rows, columns, figsize=(1.3 * columns, 2.0 * rows + 0.6), squeeze=False)
     for panel in axes.ravel():
         panel.axis("off")
     for panel, item in zip(axes.ravel(), items):

@@ -183,6 +183,7 @@ def print_side_by_side(result):
 
 
 def export_body(arguments):
+    export_settings(arguments)  # an unknown --variants name stops before any model is loaded
     source = source_model(arguments)
     run_export(arguments, load_data(arguments, source), source)
     return 0

@@ -69,10 +69,11 @@ def parse_labels(text):
             raise UserInputError(f"{path}: unreadable labels file ({first_line(error)})") from None
     else:
         names = [name.strip() for name in text.split(",")]
+    if not names:
+        raise UserInputError("--labels: no label names given")
     bad = next((name for name in names if not SAFE_LABEL.fullmatch(name)), None)
-    if bad is not None or not names:
-        raise UserInputError(f"--labels: {bad!r:.40} is not 1-32 letters, digits, '-' or '_'" if names
-                             else "--labels: no label names given")
+    if bad is not None:
+        raise UserInputError(f"--labels: {bad[:40]!r} is not 1-32 letters, digits, '-' or '_'")
     if len(set(names)) != len(names):
         raise UserInputError(f"--labels: a name appears twice in {','.join(names)}")
     return tuple(names)

@@ -249,6 +249,9 @@ def starting_model(config, train_images, finetune_from):
         return new_model(config, train_images)
     from train import finetune
 
+    if config.finetune_from != finetune.source_sha256(finetune_from):
+        raise ValueError("config.finetune_from must be the sha256 of the model fine-tuned from "
+                         "(TrainConfig.finetune_recipe sets it), or a resume could continue another model")
     return finetune.load_for_finetuning(finetune_from, config, train_images)
 
 
@@ -268,7 +271,7 @@ def train_in(data, config, out_dir, restart, log, progress_factory, finetune_fro
         history.append(run_one_epoch(model, train_split, validation_split, config, epoch, progress))
         save_checkpoint(out_dir, model, config, data, history)
         log(format_epoch(history[-1], config.epochs))
-    finetuned = {"file": str(finetune_from), "sha256": config.finetune_from} if finetune_from else None
+    finetuned = {"file": str(Path(finetune_from).resolve()), "sha256": config.finetune_from} if finetune_from else None
     write_final_artifacts(out_dir, model, config, history, data=data, finetuned=finetuned)
     return model
 

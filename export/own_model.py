@@ -179,7 +179,8 @@ def load_source_model(path, labels=None, input_scale=1.0):
     """The SourceModel of a .keras file or a SavedModel folder, checked to be 28x28 grayscale -> N."""
     path = Path(path)
     if input_scale not in INPUT_SCALES:
-        raise UserInputError(f"--input-scale must be 1 (model trained on [0, 1]) or 255 ([0, 255]), got {input_scale:g}")
+        raise UserInputError(f"--input-scale must be 1 (model trained on [0, 1]) or 255 ([0, 255]), "
+                             f"got {input_scale:g}")
     if path.is_dir():
         model = load_saved_model(path)
     elif path.is_file():

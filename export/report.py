@@ -126,7 +126,8 @@ def render_markdown(report):
     verdict = "passed" if gate.get("passed") else "FAILED"
     return "\n\n".join([
         "# mnist-edge comparison report",
-        f"Test images: {report['test_samples']} ({report.get('test_set', 'MNIST test set')}). Latency is quantize + invoke + dequantize per image, "
+        f"Test images: {report['test_samples']} ({report.get('test_set', 'MNIST test set')}). "
+        "Latency is quantize + invoke + dequantize per image, "
         "median over the test set, one thread.",
         markdown_table(summary_header(report), summary_rows(report)),
         f"Deployment gate: int8 is {gate.get('int8_drop_points')} points below Keras "

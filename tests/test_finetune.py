@@ -14,7 +14,7 @@ require_module("tensorflow")
 from edge_runtime.errors import UserInputError  # noqa: E402
 from train import data as mnist_data  # noqa: E402
 from train import finetune  # noqa: E402
-from train.training import TrainConfig, train  # noqa: E402
+from train.training import TrainConfig, split_train_validation, train  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,9 @@ def test_finetuning_is_deterministic_and_records_the_users_data(small_run, mnist
     source = small_run / "model.keras"
     data = mnist_data.with_extra(mnist, pictures, weight=3)
     config = finetune_config(source)
+    (train_images, train_labels), _ = split_train_validation(data, config)
+    assert len(train_images) == 2000 + 3 * 160  # MNIST's subset, then each picture three times
+    np.testing.assert_array_equal(train_images[2000::3], data.extra.split.train.images)
     first = train(data, config, tmp_path / "first", log=lambda line: None, finetune_from=source)
     second = train(data, config, tmp_path / "second", log=lambda line: None, finetune_from=source)
     for a, b in zip(first.get_weights(), second.get_weights()):

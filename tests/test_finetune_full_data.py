@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.full_data, pytest.mark.slow]
 
 
 def mnist_edge(*arguments):
-    result = subprocess.run([sys.executable, "-m", "edge_runtime", *map(str, arguments)], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "edge_runtime", *map(str, arguments)],
+                            capture_output=True, text=True)
     print(result.stdout)
     assert result.returncode == 0, result.stderr[-3000:]
     return result

@@ -14,7 +14,8 @@ from train.training import MODEL_NAME, TrainConfig
 
 def add_data_argument(parser):
     parser.add_argument("--data", help="mnist.npz, a folder of IDX files, or a folder of your own pictures "
-                        "(DIR/<label>/*.png|jpg) (default: $MNIST_NPZ, then dataset/mnist.npz, then the Keras download)")
+                        "(DIR/<label>/*.png|jpg) (default: $MNIST_NPZ, then dataset/mnist.npz, "
+                        "then the Keras download)")
 
 
 def add_extra_arguments(parser):

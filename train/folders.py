@@ -3,8 +3,8 @@
 The layout Keras' image_dataset_from_directory and `mnist-edge collect` use:
 DIR/<label>/<any name>.png|.jpg. Every picture, of any size and either polarity, becomes the
 28x28 the model sees through edge_runtime/crops.py, so training sees what reading sees.
-A seeded share of each label is held out for evaluation, ranked by file content and name,
-so adding pictures moves few others between the two parts.
+A seeded share of each label is held out for evaluation, by a ranking of each file's content
+and name: a picture added later takes its place in the ranking instead of reshuffling the split.
 """
 
 import dataclasses

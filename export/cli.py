@@ -153,6 +153,9 @@ def run_compare(arguments, data, source=None):
         report_plot.plot_changes(changed, data.user_held_out()[0], out_dir / "report_changes.png")
         written += ", report_changes.png"
     print(report.format_table(report.summary_rows(result), report.summary_header(result)))
+    if result.get("user_held_out", {}).get("same_as_training") is False:
+        print("note: these held-out pictures differ from those the model's training held out (history.json); "
+              "some may have been trained on: pass the --extra/--data, --holdout and --split-seed of training")
     print_side_by_side(result)
     print(f"wrote {out_dir}/{written}")
     if not passed:

@@ -34,6 +34,21 @@ def split_record(data):
     return {name: record[name] for name in SPLIT_FIELDS}
 
 
+def same_split_as_training(source_path, record):
+    """True when the held-out pictures are those the model's training held out (history.json
+    beside it records them), False when they differ (some may have been trained on), None
+    when the model's training recorded no pictures."""
+    import json
+    from pathlib import Path
+
+    history = Path(source_path).with_name("history.json")
+    if not Path(source_path).is_file() or not history.is_file():
+        return None
+    data = json.loads(history.read_text(encoding="utf-8")).get("data", {})
+    trained = data.get("extra") or data.get("folder")
+    return None if not trained else trained.get("held_out_sha256") == record["held_out_sha256"]
+
+
 def evaluate(source, before, paths, held_out, data):
     """{"images", split fields, "models": {name: accuracy}, "changed": ...} on the held-out pictures."""
     from export.compare import run_keras
@@ -41,6 +56,7 @@ def evaluate(source, before, paths, held_out, data):
     images, labels, files = held_out
     labels = labels.astype(np.int64)
     record = {"images": int(len(labels)), **split_record(data), "models": {}}
+    record["same_as_training"] = same_split_as_training(source.path, record)
     if len(labels) == 0:
         return record
     after, _ = run_keras(source, images)

@@ -76,7 +76,9 @@ def held_out_sections(report):
         return []
     sections = ["## Your held-out pictures",
                 f"{held['images']} pictures of {held['folder']} ({held['holdout']:.0%} of each label, split seed "
-                f"{held['split_seed']}, files sha256 {held['sha256'][:16]}...), never trained on."]
+                f"{held['split_seed']}, files sha256 {held['sha256'][:16]}...), "
+                + ("never trained on." if held.get("same_as_training") is not False else
+                   "**not those the model's training held out: some may have been trained on.**")]
     changed = held.get("changed")
     if changed is not None:
         rows = [(item["file"], item["label"], item["before"], item["after"]) for item in changed["images"]]

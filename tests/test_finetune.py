@@ -102,6 +102,21 @@ def test_the_command_line_continues_the_named_model(small_run, pictures, mnist_n
     assert history["config"]["arch"] == "edge" and history["config"]["learning_rate"] == 3e-4
     assert history["config"]["epochs"] == 1
 
+    def compare(*split):
+        command = ["compare", "--data", str(mnist_npz_path), "--extra", str(pictures), *split, "--out", str(tmp_path)]
+        result = subprocess.run([sys.executable, "-m", "edge_runtime", *command], capture_output=True, text=True)
+        assert result.returncode == 3, result.stderr[-2000:]  # nothing exported: no int8 to pass the gate
+        return result.stdout, json.loads((tmp_path / "report.json").read_text())
+
+    stdout, report = compare()  # the split training used: before and after, on pictures never trained on
+    held = report["user_held_out"]
+    assert held["same_as_training"] is True and held["images"] == 40 and "note:" not in stdout
+    assert set(held["models"]) == {"keras", "before"} and report["models"]["before"]["file"] == str(source.resolve())
+    assert held["changed"]["count"] == held["changed"]["fixed"] + held["changed"]["broken"] + sum(
+        item["before"] != item["label"] and item["after"] != item["label"] for item in held["changed"]["images"])
+    stdout, report = compare("--holdout", "0.5")
+    assert report["user_held_out"]["same_as_training"] is False and "note: these held-out pictures differ" in stdout
+
 
 def test_a_changed_folder_or_source_model_refuses_to_resume(small_run, mnist, pictures, tmp_path):
     source = small_run / "model.keras"

@@ -53,7 +53,7 @@ def test_the_shipped_model_reads_about_95_percent_of_the_held_out_half(sklearn_r
 
 def test_finetuning_reaches_98_percent_on_the_held_out_half(sklearn_run):
     held = sklearn_run[2]["user_held_out"]
-    assert held["images"] == 898
+    assert held["images"] == 898 and held["same_as_training"] is True
     assert held["models"]["before"]["accuracy"] <= 0.97
     assert held["models"]["keras"]["accuracy"] >= 0.985
     assert held["changed"]["fixed"] >= 5 * max(1, held["changed"]["broken"])

@@ -4,7 +4,7 @@ import json
 
 from edge_runtime.files import write_text_atomic
 
-ORDER = ("keras", "float32", "float16", "dynamic_range", "int8")
+ORDER = ("before", "keras", "float32", "float16", "dynamic_range", "int8")
 
 
 def ordered_models(report):
@@ -12,22 +12,39 @@ def ordered_models(report):
 
 
 def summary_rows(report):
-    """One row per model: name, accuracy %, agreement %, size KiB, p50 latency µs."""
+    """One row per model: name, accuracy %, agreement %, size KiB, p50 latency µs, and the
+    accuracy on the user's held-out pictures when there are some."""
+    held_out = report.get("user_held_out", {}).get("models")
     rows = []
     for name, record in ordered_models(report):
         agreement = record.get("agreement_with_keras")
         latency = record.get("latency_us_p50")
-        rows.append((
+        row = (
             name,
             f"{100 * record['accuracy']:.2f}",
             "-" if agreement is None else f"{100 * agreement:.2f}",
             f"{record['bytes'] / 1024:.1f}",
             "-" if latency is None else f"{latency:.1f}",
-        ))
+        )
+        if held_out is not None:
+            row += (f"{100 * held_out[name]['accuracy']:.2f}" if name in held_out else "-",)
+        rows.append(row)
     return rows
 
 
 SUMMARY_HEADER = ("model", "accuracy %", "agrees with Keras %", "size KiB", "latency µs (p50, 1 thread)")
+HELD_OUT_HEADER = "your held-out %"
+
+
+def summary_header(report):
+    """The summary table's header: test accuracy first, the user's held-out accuracy last."""
+    header = ("model", f"{test_set_name(report)} %", *SUMMARY_HEADER[2:])
+    return header + (HELD_OUT_HEADER,) if report.get("user_held_out", {}).get("models") else header
+
+
+def test_set_name(report):
+    source = str(report.get("test_set", ""))
+    return "held-out accuracy" if "(held out" in source else "accuracy"
 
 
 def format_table(rows, header=SUMMARY_HEADER):
@@ -46,9 +63,30 @@ def markdown_table(header, rows):
 
 def per_class_section(report):
     names = [name for name, _ in ordered_models(report)]
-    rows = [[digit] + [f"{100 * report['models'][name]['per_class_accuracy'][digit]:.2f}" for name in names]
-            for digit in range(10)]
-    return markdown_table(["digit"] + names, rows)
+    labels = report.get("labels", [str(digit) for digit in range(10)])
+    rows = [[label] + [f"{100 * report['models'][name]['per_class_accuracy'][index]:.2f}" for name in names]
+            for index, label in enumerate(labels)]
+    return markdown_table(["class"] + names, rows)
+
+
+def held_out_sections(report):
+    """Accuracy on the user's held-out pictures and the readings fine-tuning changed."""
+    held = report.get("user_held_out")
+    if not held:
+        return []
+    sections = ["## Your held-out pictures",
+                f"{held['images']} pictures of {held['folder']} ({held['holdout']:.0%} of each label, split seed "
+                f"{held['split_seed']}, files sha256 {held['sha256'][:16]}...), "
+                + ("never trained on." if held.get("same_as_training") is not False else
+                   "**not those the model's training held out: some may have been trained on.**")]
+    changed = held.get("changed")
+    if changed is not None:
+        rows = [(item["file"], item["label"], item["before"], item["after"]) for item in changed["images"]]
+        listed = f" (first {len(rows)} listed)" if len(rows) < changed["count"] else ""
+        sections += [f"Readings changed by fine-tuning: {changed['count']}{listed}, of which {changed['fixed']} "
+                     f"now right and {changed['broken']} now wrong. Pictures: `report_changes.png`.",
+                     markdown_table(["file", "label", "before", "after"], rows) if rows else ""]
+    return sections
 
 
 def disagreement_section(report):
@@ -90,11 +128,13 @@ def render_markdown(report):
     verdict = "passed" if gate.get("passed") else "FAILED"
     return "\n\n".join([
         "# mnist-edge comparison report",
-        f"Test images: {report['test_samples']}. Latency is quantize + invoke + dequantize per image, "
+        f"Test images: {report['test_samples']} ({report.get('test_set', 'MNIST test set')}). "
+        "Latency is quantize + invoke + dequantize per image, "
         "median over the test set, one thread.",
-        markdown_table(SUMMARY_HEADER, summary_rows(report)),
+        markdown_table(summary_header(report), summary_rows(report)),
         f"Deployment gate: int8 is {gate.get('int8_drop_points')} points below Keras "
         f"(budget {gate.get('budget_points')}): **{verdict}**.",
+        *held_out_sections(report),
         "## Per-class accuracy (%)",
         per_class_section(report),
         "## Where float32 and int8 disagree",

@@ -13,8 +13,8 @@ def draw_confusion(axes, name, record):
     axes.set_title(f"{name}: {100 * record['accuracy']:.2f}%")
     axes.set_xlabel("predicted")
     axes.set_ylabel("true")
-    axes.set_xticks(range(10))
-    axes.set_yticks(range(10))
+    axes.set_xticks(range(len(matrix)))
+    axes.set_yticks(range(len(matrix)))
     for (row, column), count in np.ndenumerate(matrix):
         if count and row != column:
             axes.text(column, row, str(count), ha="center", va="center", fontsize=6, color="darkred")
@@ -56,7 +56,7 @@ def plot_report(report, destination):
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    models = ordered_models(report)
+    models = [(name, record) for name, record in ordered_models(report) if name != "before"]
     columns = 4 if "side_by_side" in report else 3
     figure, axes = pyplot.subplots(2, columns, figsize=(5 * columns, 9))
     panels = axes.ravel()
@@ -68,6 +68,36 @@ def plot_report(report, destination):
     if "side_by_side" in report:
         draw_accuracy_vs_latency(panels[6], report["side_by_side"])
         panels[7].axis("off")
+    figure.tight_layout()
+    with atomic_path(destination) as temporary:
+        figure.savefig(temporary, format="png", dpi=90)
+    pyplot.close(figure)
+
+
+MAX_DRAWN_CHANGES = 60
+
+
+def plot_changes(changed, images, destination, columns=10):
+    """The held-out pictures whose reading fine-tuning changed, each titled "before -> after"
+    (green when now right, red when now wrong), with its label and file name beneath."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    items = changed["images"][:MAX_DRAWN_CHANGES]
+    rows = max(1, -(-len(items) // columns))
+    figure, axes = pyplot.subplots(rows, columns, figsize=(1.3 * columns, 2.0 * rows + 0.6), squeeze=False)
+    for panel in axes.ravel():
+        panel.axis("off")
+    for panel, item in zip(axes.ravel(), items):
+        panel.imshow(images[item["index"]], cmap="gray", vmin=0, vmax=255)
+        right = item["after"] == item["label"]
+        panel.set_title(f"{item['before']} -> {item['after']}", fontsize=9, color="darkgreen" if right else "darkred")
+        panel.text(0.5, -0.12, f"label {item['label']}\n{item['file'][-18:]}", transform=panel.transAxes,
+                   ha="center", va="top", fontsize=6)
+    figure.suptitle(f"readings changed by fine-tuning: {changed['count']} ({changed['fixed']} now right, "
+                    f"{changed['broken']} now wrong)", fontsize=10)
     figure.tight_layout()
     with atomic_path(destination) as temporary:
         figure.savefig(temporary, format="png", dpi=90)

@@ -30,10 +30,12 @@ def tensor_spec(detail):
     }
 
 
-def build_sidecar(variant, model_bytes, interpreter, inspection, provenance):
-    """The sidecar dict for one exported variant; `provenance` holds source, converter and checks."""
+def build_sidecar(variant, model_bytes, interpreter, inspection, provenance, spec=None):
+    """The sidecar dict for one exported variant; `provenance` holds source, converter and checks,
+    `spec` the labels and input scaling (default: digits 0-9, pixels / 255)."""
+    spec = spec or {}
     input_spec = tensor_spec(interpreter.get_input_details()[0])
-    input_spec.update(pixel_scale=DEFAULT_PIXEL_SCALE, pixel_offset=0.0,
+    input_spec.update(pixel_scale=spec.get("input", {}).get("pixel_scale", DEFAULT_PIXEL_SCALE), pixel_offset=0.0,
                       polarity="white digit on black background, centred by mass like MNIST")
     output_spec = tensor_spec(interpreter.get_output_details()[0])
     output_spec["meaning"] = "softmax probabilities over labels"
@@ -42,7 +44,7 @@ def build_sidecar(variant, model_bytes, interpreter, inspection, provenance):
         "variant": variant,
         "bytes": len(model_bytes),
         "sha256": sha256_of(model_bytes),
-        "labels": list(DEFAULT_LABELS),
+        "labels": list(spec.get("labels", DEFAULT_LABELS)),
         "input": input_spec,
         "output": output_spec,
         "quantization": QUANTIZATION_MODES[variant],

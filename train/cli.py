@@ -7,14 +7,45 @@ import dataclasses
 # Keep TensorFlow's C++ start-up chatter out of the user's terminal unless asked for.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from edge_runtime.errors import run_command
+from edge_runtime.errors import UserInputError, run_command
 from train import data as mnist_data
 from train.training import MODEL_NAME, TrainConfig
 
 
 def add_data_argument(parser):
-    parser.add_argument("--data", help="mnist.npz or a folder of IDX files "
-                        "(default: $MNIST_NPZ, then dataset/mnist.npz, then the Keras download)")
+    parser.add_argument("--data", help="mnist.npz, a folder of IDX files, or a folder of your own pictures "
+                        "(DIR/<label>/*.png|jpg) (default: $MNIST_NPZ, then dataset/mnist.npz, "
+                        "then the Keras download)")
+
+
+def add_extra_arguments(parser):
+    """--extra and the split of a folder of pictures, for every command that takes --data."""
+    from train import folders
+
+    parser.add_argument("--extra", metavar="DIR", help="your own pictures (DIR/<label>/*.png|jpg), "
+                        "trained on beside --data; a held-out share is kept for evaluation")
+    parser.add_argument("--extra-weight", type=int, default=1, metavar="K",
+                        help="train on each of the --extra pictures K times per epoch (default 1)")
+    parser.add_argument("--holdout", type=float, default=folders.DEFAULT_HOLDOUT,
+                        help="share of each label of a folder of pictures held out for evaluation "
+                             "(default %(default)s)")
+    parser.add_argument("--split-seed", type=int, default=folders.DEFAULT_SPLIT_SEED,
+                        help="seed of the held-out choice (default %(default)s)")
+
+
+def load_data(arguments, labels=None):
+    """--data (MNIST or a folder tree) with any --extra folder beside it, read for `labels`."""
+    from train import folders
+
+    options = folders.FolderOptions(tuple(labels or folders.DIGIT_LABELS), arguments.holdout, arguments.split_seed)
+    data = mnist_data.resolve_and_load(arguments.data, folder_options=options)
+    data = mnist_data.with_extra(data, arguments.extra, arguments.extra_weight, options)
+    print(f"data: {data.source} ({len(data.x_train)} training, {len(data.x_test)} test images)")
+    if data.extra is not None:
+        split = data.extra.split
+        print(f"extra: {split.train.root} ({len(split.train.files)} training x{data.extra.weight}, "
+              f"{len(split.held_out.files)} held out)")
+    return data
 
 
 def add_training_arguments(parser):
@@ -41,9 +72,16 @@ def add_training_arguments(parser):
 
 
 def config_from_arguments(arguments):
-    """The --arch recipe, with every flag the user gave laid over it."""
-    names = {field.name for field in dataclasses.fields(TrainConfig)} - {"arch"}
+    """The --arch recipe (the fine-tuning recipe with --finetune-from), with every flag the
+    user gave laid over it."""
+    names = {field.name for field in dataclasses.fields(TrainConfig)} - {"arch", "finetune_from"}
     given = {name: value for name, value in vars(arguments).items() if name in names and value is not None}
+    source = getattr(arguments, "finetune_from", None)
+    if source:
+        from train import finetune
+
+        return TrainConfig.finetune_recipe(finetune.source_arch(source, arguments.arch),
+                                           finetune.source_sha256(source), **given)
     return TrainConfig.recipe(arguments.arch, **given)
 
 
@@ -57,15 +95,17 @@ def make_progress_factory():
 def train_from_arguments(arguments):
     from train.training import train
 
-    data = mnist_data.resolve_and_load(arguments.data)
-    print(f"data: {data.source} ({len(data.x_train)} training, {len(data.x_test)} test images)")
+    if arguments.strategy and arguments.finetune_from:
+        raise UserInputError("--finetune-from runs on one machine; leave out --strategy")
+    data = load_data(arguments)
     config = config_from_arguments(arguments)
     if arguments.strategy:
         from train.distributed import train_distributed
 
         train_distributed(data, config, arguments.out, arguments.strategy)
     else:
-        train(data, config, arguments.out, restart=arguments.restart, progress_factory=make_progress_factory())
+        train(data, config, arguments.out, restart=arguments.restart, progress_factory=make_progress_factory(),
+              finetune_from=arguments.finetune_from)
     print(f"wrote {arguments.out}/{MODEL_NAME}")
     return 0
 
@@ -74,7 +114,11 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="mnist-edge train", description=
                                      "Train the MNIST CNN; run again with the same --out to resume.")
     add_data_argument(parser)
+    add_extra_arguments(parser)
     parser.add_argument("--out", required=True, help="folder for model.keras, history.json, curves")
+    parser.add_argument("--finetune-from", metavar="MODEL.keras",
+                        help="continue this trained model (low learning rate, few epochs: the fine-tuning "
+                             "recipe) instead of starting afresh; usually with --extra")
     add_training_arguments(parser)
     parser.add_argument("--strategy", choices=("mirrored", "multiworker"),
                         help="train through tf.distribute (multiworker reads the cluster from TF_CONFIG); "

@@ -1,4 +1,5 @@
-"""Find, load and validate MNIST from an .npz, a folder of IDX files, or the Keras download."""
+"""Find, load and validate MNIST from an .npz, a folder of IDX files, or the Keras download;
+or a folder tree of the user's own pictures (train/folders.py) in its place or beside it."""
 
 import dataclasses
 import hashlib
@@ -32,21 +33,47 @@ WHAT_TO_DO = f"set MNIST_NPZ=path/to/mnist.npz, put it at {DEFAULT_LOCAL_PATH}, 
 
 @dataclasses.dataclass(frozen=True)
 class Mnist:
-    """MNIST as uint8 arrays, plus where it came from."""
+    """MNIST as uint8 arrays, plus where it came from. A folder tree given as --data fills the
+    same arrays (its training part, its held-out part as the test set) and sets `folder`;
+    --extra sets `extra`, the user's pictures trained on beside the arrays."""
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
     source: str
+    folder: object = None  # train.folders.FolderSplit when the arrays come from a folder tree
+    extra: object = None   # train.folders.Extra
 
     def fingerprint(self):
-        """A short hash of the labels and shapes: enough to notice a different data set."""
+        """A short hash of the labels and shapes (and the user's files): enough to notice a
+        different data set."""
         digest = hashlib.sha256()
         for array in (self.y_train, self.y_test):
             digest.update(np.ascontiguousarray(array).tobytes())
         digest.update(repr((self.x_train.shape, self.x_test.shape)).encode())
+        if self.folder is not None:
+            digest.update(self.folder.record()["sha256"].encode())
+        if self.extra is not None:
+            digest.update(self.extra.fingerprint().encode())
         return digest.hexdigest()[:16]
+
+    def record(self):
+        """What a run's state and report say about its data."""
+        record = {"source": self.source, "train_images": len(self.x_train), "test_images": len(self.x_test)}
+        if self.folder is not None:
+            record["folder"] = self.folder.record()
+        if self.extra is not None:
+            record["extra"] = self.extra.record()
+        return record
+
+    def user_held_out(self):
+        """(images, labels, file names) the user held out of their own pictures, or None."""
+        split = self.extra.split if self.extra is not None else self.folder
+        if split is None:
+            return None
+        held = split.held_out
+        return held.images, held.labels, held.files
 
 
 def validate_split(images, labels, name, source):
@@ -143,11 +170,32 @@ def load_idx_folder(folder):
     return make_mnist(arrays, folder)
 
 
-def load_path(path):
-    """Load MNIST from an .npz file or a folder of IDX files."""
+def is_idx_folder(folder):
+    """A folder holding any of the IDX file names, or no subfolder at all (its error then
+    names the IDX files it lacks)."""
+    names = {name for stems in IDX_NAMES.values() for stem in stems for name in (stem, stem + ".gz")}
+    entries = list(folder.iterdir())
+    return any(entry.name in names for entry in entries) or not any(entry.is_dir() for entry in entries)
+
+
+def load_folder_tree(folder, options=None):
+    """A folder tree of labelled pictures: its training part as x_train, its held-out part as x_test."""
+    from train import folders
+
+    split = folders.load_split(folder, options or folders.FolderOptions())
+    if len(split.held_out.files) == 0:
+        raise UserInputError(f"{folder}: no image held out for testing; add images or raise --holdout")
+    return Mnist(split.train.images, split.train.labels.astype(np.uint8), split.held_out.images,
+                 split.held_out.labels.astype(np.uint8), f"{folder} (held out {split.holdout:.0%})", folder=split)
+
+
+def load_path(path, folder_options=None):
+    """Load MNIST from an .npz file or a folder of IDX files, or a folder tree of pictures."""
     path = Path(path)
+    if path.is_dir() and not any(path.iterdir()):
+        raise UserInputError(f"{path}: empty folder (expected MNIST IDX files or label folders of images)")
     if path.is_dir():
-        return load_idx_folder(path)
+        return load_idx_folder(path) if is_idx_folder(path) else load_folder_tree(path, folder_options)
     if not path.is_file():
         raise UserInputError(f"{path}: no such file or folder")
     return load_npz(path)
@@ -166,10 +214,20 @@ def download_with_keras():
     return load_npz(KERAS_CACHE_PATH)
 
 
-def resolve_and_load(data_path=None, allow_download=True):
+def with_extra(data, extra_dir, weight=1, folder_options=None):
+    """`data` with the user's folder tree of pictures to train on beside it (--extra)."""
+    from train import folders
+
+    if not extra_dir:
+        return data
+    extra = folders.load_extra(extra_dir, weight, folder_options or folders.FolderOptions())
+    return dataclasses.replace(data, extra=extra)
+
+
+def resolve_and_load(data_path=None, allow_download=True, folder_options=None):
     """Resolution order: --data, then $MNIST_NPZ, then dataset/mnist.npz, then the Keras cache/download."""
     if data_path:
-        return load_path(data_path)
+        return load_path(data_path, folder_options)
     if os.environ.get("MNIST_NPZ"):
         return load_path(os.environ["MNIST_NPZ"])
     for candidate in (DEFAULT_LOCAL_PATH, KERAS_CACHE_PATH):

@@ -30,6 +30,7 @@ class TrainConfig:
     seed: int = 0
     augment: bool = True   # seeded shifts, rotations, scalings and stroke widths (train/augment.py)
     schedule: str = "cosine"
+    finetune_from: str = ""  # sha256 of the model.keras training continues from; "" = from scratch
 
     @classmethod
     def recipe(cls, arch="edge", **overrides):
@@ -38,10 +39,20 @@ class TrainConfig:
 
         return cls(arch=arch, **{**recipe_for(arch), **overrides})
 
+    @classmethod
+    def finetune_recipe(cls, arch, source_sha256, **overrides):
+        """The fine-tuning recipe (train/recipe.py) for continuing a trained `arch` model."""
+        from train.recipe import FINETUNE_RECIPE
+
+        return cls(arch=arch, finetune_from=source_sha256, **{**FINETUNE_RECIPE, **overrides})
+
     def identity(self):
-        """The fields that must match for a checkpoint to be resumed (epochs may grow)."""
+        """The fields that must match for a checkpoint to be resumed (epochs may grow).
+        finetune_from only when set, so checkpoints written before it existed still resume."""
         fields = dataclasses.asdict(self)
         fields.pop("epochs")
+        if not fields["finetune_from"]:
+            fields.pop("finetune_from")
         return fields
 
 
@@ -59,7 +70,17 @@ def split_train_validation(data, config):
         raise UserInputError(
             f"validation size {config.validation_size} leaves no training images out of {len(order)}")
     validation, train = order[: config.validation_size], order[config.validation_size:]
-    return (data.x_train[train], data.y_train[train]), (data.x_train[validation], data.y_train[validation])
+    return with_extra_images((data.x_train[train], data.y_train[train]), data), \
+        (data.x_train[validation], data.y_train[validation])
+
+
+def with_extra_images(train, data):
+    """The user's --extra pictures (training part, oversampled) appended to the training split;
+    the epoch permutation mixes them in."""
+    if data.extra is None:
+        return train
+    images, labels = data.extra.training_arrays()
+    return np.concatenate([train[0], images]), np.concatenate([train[1], labels])
 
 
 def make_deterministic(seed):
@@ -132,12 +153,13 @@ def restore_seed_generators(model, saved, checkpoint_path):
         raise damaged(checkpoint_path, f"random-number state: {first_line(error)}") from None
 
 
-def save_checkpoint(out_dir, model, config, data_fingerprint, history):
+def save_checkpoint(out_dir, model, config, data, history):
     """Checkpoint first, state second: the state never points at a checkpoint that is not there."""
     with atomic_path(out_dir / CHECKPOINT_NAME) as temporary:
         model.save(temporary)
-    state = {"config": config.identity(), "data": data_fingerprint, "history": history,
-             "seed_generators": [np.asarray(state).tolist() for state in seed_generators(model)]}
+    state = {"config": config.identity(), "data": data.fingerprint(), "history": history,
+             "seed_generators": [np.asarray(state).tolist() for state in seed_generators(model)],
+             "data_record": data.record()}
     write_text_atomic(out_dir / STATE_NAME, json.dumps(state, indent=2))
 
 
@@ -193,35 +215,53 @@ def run_one_epoch(model, train, validation, config, epoch, progress):
     return {"epoch": epoch + 1, **logs, "seconds": round(time.perf_counter() - started, 2)}
 
 
-def write_final_artifacts(out_dir, model, config, history, distributed=None):
-    """model.keras, history.json and the curves PNG, each replaced atomically."""
+def write_final_artifacts(out_dir, model, config, history, distributed=None, data=None, finetuned=None):
+    """model.keras, history.json and the curves PNG, each replaced atomically. history.json
+    also records the data (the user's files, counts and hashes) and the model continued from."""
     from train.plots import plot_history
 
     with atomic_path(out_dir / MODEL_NAME) as temporary:
         model.save(temporary)
     record = {"config": dataclasses.asdict(config), "epochs": history}
+    if data is not None:
+        record["data"] = data.record()
+    if finetuned:
+        record["finetuned_from"] = finetuned
     if distributed:
         record["distributed"] = distributed
     write_text_atomic(out_dir / HISTORY_NAME, json.dumps(record, indent=2))
     plot_history(history, out_dir / CURVES_NAME)
 
 
-def train(data, config, out_dir, restart=False, log=print, progress_factory=None):
+def train(data, config, out_dir, restart=False, log=print, progress_factory=None, finetune_from=None):
     """Train (or resume training) into `out_dir`; return the trained Keras model.
+    `finetune_from`: a trained model.keras to continue from (config.finetune_from is its sha256).
 
     The folder is locked for the run: a second run on it stops with a UserInputError.
     """
     with locked_folder(out_dir):
-        return train_in(data, config, Path(out_dir), restart, log, progress_factory)
+        return train_in(data, config, Path(out_dir), restart, log, progress_factory, finetune_from)
 
 
-def train_in(data, config, out_dir, restart, log, progress_factory):
+def starting_model(config, train_images, finetune_from):
+    """A new model, or the trained one to fine-tune, compiled with the recipe's learning rate."""
+    if not finetune_from:
+        return new_model(config, train_images)
+    from train import finetune
+
+    if config.finetune_from != finetune.source_sha256(finetune_from):
+        raise ValueError("config.finetune_from must be the sha256 of the model fine-tuned from "
+                         "(TrainConfig.finetune_recipe sets it), or a resume could continue another model")
+    return finetune.load_for_finetuning(finetune_from, config, train_images)
+
+
+def train_in(data, config, out_dir, restart, log, progress_factory, finetune_from=None):
     make_deterministic(config.seed)
     fingerprint = data.fingerprint()
     model, history = (None, []) if restart else load_state(out_dir, config, fingerprint)
     train_split, validation_split = split_train_validation(data, config)
     if model is None:
-        model = new_model(config, len(train_split[0]))
+        model = starting_model(config, len(train_split[0]), finetune_from)
     elif len(history) >= config.epochs:
         log(f"{out_dir}: already trained for {len(history)} epochs; pass --restart to train again")
     else:
@@ -229,9 +269,10 @@ def train_in(data, config, out_dir, restart, log, progress_factory):
     for epoch in range(len(history), config.epochs):
         progress = progress_factory(epoch, config) if progress_factory else None
         history.append(run_one_epoch(model, train_split, validation_split, config, epoch, progress))
-        save_checkpoint(out_dir, model, config, fingerprint, history)
+        save_checkpoint(out_dir, model, config, data, history)
         log(format_epoch(history[-1], config.epochs))
-    write_final_artifacts(out_dir, model, config, history)
+    finetuned = {"file": str(Path(finetune_from).resolve()), "sha256": config.finetune_from} if finetune_from else None
+    write_final_artifacts(out_dir, model, config, history, data=data, finetuned=finetuned)
     return model
 
 

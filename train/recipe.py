@@ -5,8 +5,10 @@ import math
 # The original recipe, kept for comparison; and the edge default (numbers in README:
 # "The default: the edge recipe"). Any field can still be overridden on the command line.
 RECIPES = {
-    "seed": {"epochs": 5, "batch_size": 64, "learning_rate": 1e-3, "augment": False, "schedule": "constant"},
-    "edge": {"epochs": 8, "batch_size": 128, "learning_rate": 3e-3, "augment": True, "schedule": "cosine"},
+    "seed": {"epochs": 5, "batch_size": 64, "learning_rate": 1e-3, "augment": False, "clean_epochs": 0,
+             "schedule": "constant"},
+    "edge": {"epochs": 8, "batch_size": 128, "learning_rate": 3e-3, "augment": True, "clean_epochs": 1,
+             "schedule": "cosine"},
 }
 SCHEDULES = ("constant", "cosine")
 WARMUP_EPOCHS = 0.25   # a short ramp: batch norm statistics are still settling in the first steps

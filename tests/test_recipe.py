@@ -69,6 +69,20 @@ def test_augmentation_is_light_but_changes_every_image(mnist):
     assert not any(np.array_equal(image, changed) for image, changed in zip(images, augmented))
 
 
+def test_the_last_epochs_train_on_the_images_as_they_are(mnist):
+    """Epochs before the last `clean_epochs` are augmented; the last ones are the permuted originals."""
+    from train.training import TrainConfig, epoch_images
+
+    train = (mnist.x_train[:200], mnist.y_train[:200])
+    config = TrainConfig(epochs=4, clean_epochs=2)
+    for epoch in range(4):
+        images, labels = epoch_images(train, config, epoch)
+        order = np.random.default_rng([config.seed, epoch]).permutation(200)
+        np.testing.assert_array_equal(labels, train[1][order])
+        unchanged = sum(np.array_equal(image, original) for image, original in zip(images, train[0][order]))
+        assert unchanged == (200 if epoch >= 2 else 0), (epoch, unchanged)
+
+
 def test_recipes_keep_the_original_and_default_to_edge():
     from train.training import TrainConfig
 
@@ -76,6 +90,8 @@ def test_recipes_keep_the_original_and_default_to_edge():
     assert (seed.arch, seed.epochs, seed.batch_size, seed.learning_rate, seed.augment, seed.schedule) == (
         "seed", 5, 64, 1e-3, False, "constant")
     assert TrainConfig() == TrainConfig.recipe("edge")
+    edge = TrainConfig.recipe("edge")
+    assert (edge.epochs, edge.clean_epochs, edge.augment) == (8, 1, True)
     assert TrainConfig.recipe("seed", epochs=2).epochs == 2
     with pytest.raises(ValueError, match="unknown architecture 'big'"):
         TrainConfig.recipe("big")
@@ -88,6 +104,10 @@ def test_cli_flags_lay_over_the_arch_recipe():
     assert parse("--arch", "seed") == __import__("train.training").training.TrainConfig.recipe("seed")
     assert parse("--no-augment").augment is False and parse().arch == "edge"
     assert parse("--arch", "seed", "--batch-size", "32").batch_size == 32
+    assert parse().clean_epochs == 1 and parse("--clean-epochs", "0").clean_epochs == 0
+    for wrong in ("-1", "two"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["--out", "x", "--clean-epochs", wrong])
 
 
 def test_edge_model_is_smaller_than_the_seed():

@@ -48,6 +48,17 @@ def load_data(arguments, labels=None):
     return data
 
 
+def epoch_count(text):
+    """argparse type: a whole number of epochs, zero or more."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of epochs, 0 or more; got {text!r}")
+    return count
+
+
 def add_training_arguments(parser):
     """Flags shared by `train` and `pipeline`. Recipe flags left unset take --arch's recipe."""
     from train.recipe import RECIPES, SCHEDULES
@@ -61,6 +72,8 @@ def add_training_arguments(parser):
     parser.add_argument("--learning-rate", type=float, help="peak rate; default: the recipe's")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="seeded shift/rotation/scale/stroke augmentation (default: the recipe's)")
+    parser.add_argument("--clean-epochs", type=epoch_count,
+                        help="the last N epochs train on unaugmented images (default: the recipe's, edge 1)")
     parser.add_argument("--schedule", choices=SCHEDULES, help="default: the recipe's")
     parser.add_argument("--validation-size", type=int, default=defaults.validation_size,
                         help="training images held out for validation (never the test set)")

@@ -5,8 +5,10 @@ import math
 # The original recipe, kept for comparison; and the edge default (numbers in README:
 # "The default: the edge recipe"). Any field can still be overridden on the command line.
 RECIPES = {
-    "seed": {"epochs": 5, "batch_size": 64, "learning_rate": 1e-3, "augment": False, "schedule": "constant"},
-    "edge": {"epochs": 8, "batch_size": 128, "learning_rate": 3e-3, "augment": True, "schedule": "cosine"},
+    "seed": {"epochs": 5, "batch_size": 64, "learning_rate": 1e-3, "augment": False, "clean_epochs": 0,
+             "schedule": "constant"},
+    "edge": {"epochs": 8, "batch_size": 128, "learning_rate": 3e-3, "augment": True, "clean_epochs": 1,
+             "schedule": "cosine"},
 }
 # Continuing a trained model on MNIST plus the user's pictures (`train --finetune-from`): a
 # tenth of the edge recipe's peak rate, so the weights move towards the new hands without

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.full_data
 
 def test_default_is_the_edge_recipe(full_run):
     training = json.loads((full_run[0] / "model_int8.json").read_text())["training"]
-    assert (training["arch"], training["epochs"], training["augment"], training["clean_epochs"]) == ("edge", 8, True, 1)
+    assert (training["arch"], training["epochs"], training["augment"], training["clean_epochs"]) == ("edge", 8, True, 0)
 
 
 def test_edge_reaches_99_5_and_int8_loses_at_most_0_1_points(full_report):

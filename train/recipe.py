@@ -7,7 +7,7 @@ import math
 RECIPES = {
     "seed": {"epochs": 5, "batch_size": 64, "learning_rate": 1e-3, "augment": False, "clean_epochs": 0,
              "schedule": "constant"},
-    "edge": {"epochs": 8, "batch_size": 128, "learning_rate": 3e-3, "augment": True, "clean_epochs": 1,
+    "edge": {"epochs": 8, "batch_size": 128, "learning_rate": 3e-3, "augment": True, "clean_epochs": 0,
              "schedule": "cosine"},
 }
 # Continuing a trained model on MNIST plus the user's pictures (`train --finetune-from`): a

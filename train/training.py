@@ -29,7 +29,7 @@ class TrainConfig:
     train_subset: int = 0  # 0 = all training images; a subset makes quick experiments and tests
     seed: int = 0
     augment: bool = True   # seeded shifts, rotations, scalings and stroke widths (train/augment.py)
-    clean_epochs: int = 1  # the last epochs train on the images as they are (see epoch_images)
+    clean_epochs: int = 0  # the last epochs train on the images as they are (see epoch_images)
     schedule: str = "cosine"
     finetune_from: str = ""  # sha256 of the model.keras training continues from; "" = from scratch
 

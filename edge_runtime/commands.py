@@ -15,11 +15,11 @@ COMMANDS = {
     "collect": ("edge_runtime.cli", "collect_main", "save digit crops in label folders, for fine-tuning", "edge"),
     "benchmark": ("edge_runtime.cli", "benchmark_main", "time and measure the edge runtime", "edge"),
     "evaluate": ("edge_runtime.evaluate", "main", "score readings of photos against a truth.json", "edge"),
-    "train": ("train.cli", "main", "train the CNN (needs the [train] extra)", "train"),
-    "train-rejecter": ("train.rejecter", "main", "train the 'one digit or not' model (needs [train])", "train"),
-    "export": ("export.cli", "export_main", "convert model.keras to TFLite (needs [train])", "train"),
-    "compare": ("export.cli", "compare_main", "compare Keras and TFLite accuracy (needs [train])", "train"),
-    "pipeline": ("export.cli", "pipeline_main", "train, export and compare in one go (needs [train])", "train"),
+    "train": ("mnist_edge.train.cli", "main", "train the CNN (needs the [train] extra)", "train"),
+    "train-rejecter": ("mnist_edge.train.rejecter", "main", "train the 'one digit or not' model (needs [train])", "train"),
+    "export": ("mnist_edge.export.cli", "export_main", "convert model.keras to TFLite (needs [train])", "train"),
+    "compare": ("mnist_edge.export.cli", "compare_main", "compare Keras and TFLite accuracy (needs [train])", "train"),
+    "pipeline": ("mnist_edge.export.cli", "pipeline_main", "train, export and compare in one go (needs [train])", "train"),
 }
 
 

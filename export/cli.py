@@ -8,9 +8,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from edge_runtime.errors import UserInputError, run_command
-from train.cli import add_data_argument, add_extra_arguments, add_training_arguments, config_from_arguments
-from train.cli import load_data as load_training_data
-from train.training import MODEL_NAME
+from mnist_edge.train.cli import add_data_argument, add_extra_arguments, add_training_arguments, config_from_arguments
+from mnist_edge.train.cli import load_data as load_training_data
+from mnist_edge.train.training import MODEL_NAME
 
 GATE_FAILED = 3
 
@@ -46,8 +46,8 @@ def add_model_arguments(parser, what):
 
 def source_model(arguments):
     """The model to export or compare: --model with its labels and scaling, else --out's model.keras."""
-    from export.exporter import keras_source
-    from export.own_model import load_source_model, parse_labels
+    from mnist_edge.export.exporter import keras_source
+    from mnist_edge.export.own_model import load_source_model, parse_labels
 
     if not arguments.model:
         if arguments.labels or arguments.input_scale != 1.0:
@@ -72,8 +72,8 @@ def add_against_argument(parser):
 
 
 def export_settings(arguments):
-    from export.convert import VARIANTS
-    from export.exporter import ExportSettings
+    from mnist_edge.export.convert import VARIANTS
+    from mnist_edge.export.exporter import ExportSettings
 
     variants = tuple(arguments.variants or VARIANTS)
     unknown = sorted(set(variants) - set(VARIANTS))
@@ -83,7 +83,7 @@ def export_settings(arguments):
 
 
 def run_export(arguments, data, source=None):
-    from export.exporter import export_all
+    from mnist_edge.export.exporter import export_all
 
     out_dir = Path(arguments.out)
     return export_all(source or out_dir / MODEL_NAME, out_dir, data, export_settings(arguments))
@@ -100,7 +100,7 @@ def before_model(arguments, source):
     """The model fine-tuned from: --before, else the one history.json names if it is unchanged."""
     import json
 
-    from export.own_model import load_source_model, sha256_of_path
+    from mnist_edge.export.own_model import load_source_model, sha256_of_path
 
     if getattr(arguments, "before", None):
         return load_source_model(arguments.before, source.labels, source.input_scale)
@@ -115,8 +115,8 @@ def before_model(arguments, source):
 
 def update_sidecars(result, out_dir):
     """Record the measured accuracy in each exported model's sidecar."""
-    from export import sidecars
-    from export.exporter import model_filename
+    from mnist_edge.export import sidecars
+    from mnist_edge.export.exporter import model_filename
 
     held_out = result.get("user_held_out", {})
     for variant, record in result["models"].items():
@@ -134,8 +134,8 @@ def update_sidecars(result, out_dir):
 
 def run_compare(arguments, data, source=None):
     """Compare, write report.json/.md/.png, print the table; return the exit status (gate)."""
-    from export import compare, report, report_plot
-    from export.exporter import keras_source
+    from mnist_edge.export import compare, report, report_plot
+    from mnist_edge.export.exporter import keras_source
 
     out_dir = Path(arguments.out)
     source = source or keras_source(out_dir / MODEL_NAME)
@@ -167,8 +167,8 @@ def run_compare(arguments, data, source=None):
 
 def add_side_by_side(result, other_dir, data):
     """Compare the other run's models the same way and record both architectures' figures."""
-    from export import compare
-    from export.exporter import load_keras_model
+    from mnist_edge.export import compare
+    from mnist_edge.export.exporter import load_keras_model
 
     keras_path = other_dir / MODEL_NAME
     other = compare.compare(load_keras_model(keras_path), keras_path, other_dir, data, make_progress)
@@ -179,7 +179,7 @@ def add_side_by_side(result, other_dir, data):
 
 
 def print_side_by_side(result):
-    from export import report
+    from mnist_edge.export import report
 
     if "side_by_side" in result:
         print(report.format_table(report.side_by_side_rows(result), report.SIDE_BY_SIDE_HEADER))
@@ -198,8 +198,8 @@ def compare_body(arguments):
 
 
 def pipeline_body(arguments):
-    from train.cli import make_progress_factory
-    from train.training import train
+    from mnist_edge.train.cli import make_progress_factory
+    from mnist_edge.train.training import train
 
     data = load_data(arguments)
     print("== train")

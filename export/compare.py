@@ -8,9 +8,9 @@ import numpy as np
 from edge_runtime import sidecar as sidecar_io
 from edge_runtime.errors import UserInputError
 from edge_runtime.model import DigitModel
-from export.exporter import model_filename
-from export.convert import VARIANTS
-from train.training import scale_images
+from mnist_edge.export.exporter import model_filename
+from mnist_edge.export.convert import VARIANTS
+from mnist_edge.train.training import scale_images
 
 NUM_CLASSES = 10
 MAX_LISTED_DISAGREEMENTS = 50
@@ -103,7 +103,7 @@ def check_exported_from(model_path, keras_sha256, keras_path):
 
 def exported_models(keras_path, model_dir, variants, keras_sha256=None):
     """{variant: path} of the models present, each checked against its sidecar and model.keras."""
-    from export.own_model import sha256_of_path
+    from mnist_edge.export.own_model import sha256_of_path
 
     keras_sha256 = keras_sha256 or sha256_of_path(keras_path)
     paths = {variant: Path(model_dir) / model_filename(variant) for variant in variants}
@@ -117,7 +117,7 @@ def compare(keras_model, keras_path, model_dir, data, progress_factory=None, var
     """The full comparison as a report dict (schema in README: "Reading the report").
     `keras_model` is a Keras model trained on pixel / 255 with digit labels, or a SourceModel
     (export/own_model.py); `before`, the SourceModel fine-tuned from, is compared too."""
-    from export.own_model import SourceModel
+    from mnist_edge.export.own_model import SourceModel
 
     source = keras_model if isinstance(keras_model, SourceModel) else SourceModel(Path(keras_path), keras_model)
     paths = exported_models(keras_path, model_dir, variants, source.sha256 or None)
@@ -142,7 +142,7 @@ def compare(keras_model, keras_path, model_dir, data, progress_factory=None, var
         report["float32_int8_disagreements"] = {"count": len(found), "images": found[:MAX_LISTED_DISAGREEMENTS]}
     held_out = data.user_held_out()
     if held_out is not None:
-        from export import held_out as held_out_report
+        from mnist_edge.export import held_out as held_out_report
 
         report["user_held_out"] = held_out_report.evaluate(source, before, paths, held_out, data)
     return report

@@ -13,7 +13,7 @@ import numpy as np
 from edge_runtime.errors import UserInputError, first_line
 from edge_runtime.files import atomic_path, locked_folder, sync_path
 from edge_runtime.model import DigitModel
-from export import convert, inspect_tflite, sidecars
+from mnist_edge.export import convert, inspect_tflite, sidecars
 
 # A fresh export must agree with Keras on this share of the check images before it is installed.
 MIN_AGREEMENT = {"float32": 0.999, "float16": 0.99, "dynamic_range": 0.97, "int8": 0.97}
@@ -64,7 +64,7 @@ def check_keras_model(path, model):
 
 def keras_source(path):
     """model.keras of our own training as a SourceModel: checked 28x28x1 -> 10 digits, [0, 1] input."""
-    from export.own_model import SourceModel, sha256_of_path
+    from mnist_edge.export.own_model import SourceModel, sha256_of_path
 
     model = load_keras_model(path)
     check_keras_model(path, model)
@@ -73,7 +73,7 @@ def keras_source(path):
 
 def as_source(model_or_path):
     """A SourceModel as it is; a path as our own model.keras."""
-    from export.own_model import SourceModel
+    from mnist_edge.export.own_model import SourceModel
 
     return model_or_path if isinstance(model_or_path, SourceModel) else keras_source(model_or_path)
 

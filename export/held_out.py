@@ -51,7 +51,7 @@ def same_split_as_training(source_path, record):
 
 def evaluate(source, before, paths, held_out, data):
     """{"images", split fields, "models": {name: accuracy}, "changed": ...} on the held-out pictures."""
-    from export.compare import run_keras
+    from mnist_edge.export.compare import run_keras
 
     images, labels, files = held_out
     labels = labels.astype(np.int64)

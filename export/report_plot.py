@@ -3,7 +3,7 @@
 import numpy as np
 
 from edge_runtime.files import atomic_path
-from export.report import ordered_models
+from mnist_edge.export.report import ordered_models
 
 
 def draw_confusion(axes, name, record):

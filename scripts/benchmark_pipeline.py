@@ -23,10 +23,10 @@ import numpy as np  # noqa: E402
 
 from edge_runtime.files import write_text_atomic  # noqa: E402
 from edge_runtime.model import DigitModel  # noqa: E402
-from export.convert import VARIANTS  # noqa: E402
-from export.report import format_table  # noqa: E402
-from train import data as mnist_data  # noqa: E402
-from train.training import TrainConfig, scale_images, train  # noqa: E402
+from mnist_edge.export.convert import VARIANTS  # noqa: E402
+from mnist_edge.export.report import format_table  # noqa: E402
+from mnist_edge.train import data as mnist_data  # noqa: E402
+from mnist_edge.train.training import TrainConfig, scale_images, train  # noqa: E402
 
 WARM_UP = 50
 

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from edge_runtime.files import write_bytes_atomic, write_text_atomic  # noqa: E402
-from export.report import format_table  # noqa: E402
-from train import data as mnist_data  # noqa: E402
-from train.training import TrainConfig, scale_images  # noqa: E402
+from mnist_edge.export.report import format_table  # noqa: E402
+from mnist_edge.train import data as mnist_data  # noqa: E402
+from mnist_edge.train.training import TrainConfig, scale_images  # noqa: E402
 
 TARGET = 0.990
 SPLITS = ("validation", "test")  # the split recipes are chosen on, then the one only reported
@@ -96,8 +96,8 @@ class AccuracyProbe:
 
 def train_recipe(data, arch, out_dir, overrides):
     """Train `arch`'s recipe afresh; return its training figures."""
-    from train.recipe import steps_per_epoch
-    from train.training import split_train_validation, train
+    from mnist_edge.train.recipe import steps_per_epoch
+    from mnist_edge.train.training import split_train_validation, train
 
     config = TrainConfig.recipe(arch, **overrides)
     train_split, validation_split = split_train_validation(data, config)
@@ -133,7 +133,7 @@ def int8_accuracy(model_bytes, directory, name, data, keras_accuracy):
     """Test accuracy of int8 bytes through the edge runtime (sidecar borrowed from the export,
     with these bytes' size and SHA-256, which the runtime checks)."""
     from edge_runtime.model import DigitModel
-    from export.sidecars import sha256_of
+    from mnist_edge.export.sidecars import sha256_of
 
     path = Path(directory) / f"calibration_{name}.tflite"
     write_bytes_atomic(path, model_bytes)
@@ -148,8 +148,8 @@ def int8_accuracy(model_bytes, directory, name, data, keras_accuracy):
 
 def calibration_study(run_dir, data, keras_accuracy):
     """int8 accuracy for each representative-set size, per-channel (the default) and per-tensor."""
-    from export import convert
-    from export.exporter import load_keras_model, pick_images
+    from mnist_edge.export import convert
+    from mnist_edge.export.exporter import load_keras_model, pick_images
 
     model = load_keras_model(Path(run_dir) / "model.keras")
     results = {}
@@ -202,8 +202,8 @@ def robustness(paths, data, photo_count):
 
 
 def export_and_compare(run_dir, data):
-    from export import compare
-    from export.exporter import ExportSettings, export_all, load_keras_model
+    from mnist_edge.export import compare
+    from mnist_edge.export.exporter import ExportSettings, export_all, load_keras_model
 
     export_all(Path(run_dir) / "model.keras", run_dir, data, ExportSettings(), log=lambda line: print("  " + line))
     keras_path = Path(run_dir) / "model.keras"

@@ -35,7 +35,7 @@ def mnist_idx_dir(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def mnist(mnist_npz_path):
-    from train.data import load_npz
+    from mnist_edge.train.data import load_npz
 
     return load_npz(mnist_npz_path)
 
@@ -44,8 +44,8 @@ def mnist(mnist_npz_path):
 def small_run(mnist, tmp_path_factory):
     """A small model trained on 6,000 images and exported in all four variants (about 30 s)."""
     require_module("tensorflow")
-    from export.exporter import ExportSettings, export_all
-    from train.training import TrainConfig, train
+    from mnist_edge.export.exporter import ExportSettings, export_all
+    from mnist_edge.train.training import TrainConfig, train
 
     out_dir = tmp_path_factory.mktemp("small_run")
     config = TrainConfig(epochs=3, train_subset=6000, validation_size=1000)

@@ -56,7 +56,7 @@ def find_mnist_npz(download=True):
         if not path.is_file():
             raise MnistNotFound(f"MNIST_NPZ={path}: no such file; {SET_MNIST_NPZ}")
         return path
-    from train import data as mnist_data  # the runtime's own loader knows the Keras paths
+    from mnist_edge.train import data as mnist_data  # the runtime's own loader knows the Keras paths
 
     for path in (SHARED_DATA / "mnist.npz", REPO / mnist_data.DEFAULT_LOCAL_PATH, mnist_data.KERAS_CACHE_PATH):
         if path.is_file():

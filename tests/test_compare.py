@@ -11,7 +11,7 @@ from prerequisites import require_module
 
 require_module("tensorflow")
 
-from export import compare, report  # noqa: E402
+from mnist_edge.export import compare, report  # noqa: E402
 
 
 def test_confusion_matrix_and_per_class_accuracy():

@@ -6,7 +6,7 @@ import pytest
 from edge_runtime.errors import UserInputError
 from idx_files import write_idx, write_idx_folder
 from prerequisites import require_module
-from train import data as mnist_data
+from mnist_edge.train import data as mnist_data
 
 
 def save_npz(path, **arrays):

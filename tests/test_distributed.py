@@ -82,7 +82,7 @@ def test_workers_train_in_lockstep(two_worker_run):
 
 def test_distributed_model_exports_and_classifies(two_worker_run, mnist):
     from edge_runtime.model import DigitModel
-    from export.exporter import ExportSettings, export_all
+    from mnist_edge.export.exporter import ExportSettings, export_all
 
     chief = two_worker_run[0]
     written = export_all(chief / "model.keras", chief, mnist,
@@ -94,7 +94,7 @@ def test_distributed_model_exports_and_classifies(two_worker_run, mnist):
 
 def test_multiworker_without_tf_config_is_a_one_line_error(monkeypatch):
     from edge_runtime.errors import UserInputError
-    from train.distributed import make_strategy
+    from mnist_edge.train.distributed import make_strategy
 
     monkeypatch.delenv("TF_CONFIG", raising=False)
     with pytest.raises(UserInputError, match="needs TF_CONFIG"):

@@ -10,9 +10,9 @@ from prerequisites import require_module
 require_module("tensorflow")
 
 from edge_runtime.model import DigitModel  # noqa: E402
-from export import exporter  # noqa: E402
-from export.compare import run_keras  # noqa: E402
-from export.convert import VARIANTS  # noqa: E402
+from mnist_edge.export import exporter  # noqa: E402
+from mnist_edge.export.compare import run_keras  # noqa: E402
+from mnist_edge.export.convert import VARIANTS  # noqa: E402
 
 # The small model (6,000 images, 3 epochs) is less sure of itself than the full one,
 # so int8 gets a wider budget here than the 0.3 points the full-data test demands.
@@ -216,7 +216,7 @@ def test_installing_the_set_syncs_the_folder_after_its_renames(tmp_path, monkeyp
 
 
 def test_compare_refuses_models_exported_from_another_model_keras(retrained_folder, mnist):
-    from export import compare
+    from mnist_edge.export import compare
 
     keras_path = retrained_folder / "model.keras"
     with pytest.raises(exporter.UserInputError) as raised:
@@ -229,7 +229,7 @@ def test_compare_refuses_models_exported_from_another_model_keras(retrained_fold
 def test_compare_refuses_a_model_that_does_not_match_its_sidecar(small_run, tmp_path, mnist):
     import shutil
 
-    from export import compare
+    from mnist_edge.export import compare
 
     for name in ("model.keras", "history.json", "model_int8.json"):
         shutil.copyfile(small_run / name, tmp_path / name)
@@ -263,7 +263,7 @@ def test_a_model_keras_that_is_not_an_mnist_classifier_is_named_in_one_line(mnis
 
 
 def test_a_non_positive_representative_size_is_a_usage_error(tmp_path, capsys):
-    from export import cli as export_cli
+    from mnist_edge.export import cli as export_cli
 
     with pytest.raises(SystemExit) as exit_info:
         export_cli.export_main(["--out", str(tmp_path), "--data", str(tmp_path / "none.npz"),

@@ -12,9 +12,9 @@ from prerequisites import require_module
 require_module("tensorflow")
 
 from edge_runtime.errors import UserInputError  # noqa: E402
-from train import data as mnist_data  # noqa: E402
-from train import finetune  # noqa: E402
-from train.training import TrainConfig, split_train_validation, train  # noqa: E402
+from mnist_edge.train import data as mnist_data  # noqa: E402
+from mnist_edge.train import finetune  # noqa: E402
+from mnist_edge.train.training import TrainConfig, split_train_validation, train  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_finetuning_is_deterministic_and_records_the_users_data(small_run, mnist
         np.testing.assert_array_equal(a, b)
     import keras
 
-    from train.training import scale_images
+    from mnist_edge.train.training import scale_images
 
     original = keras.models.load_model(source)
     moved = max(float(np.abs(a - b).max()) for a, b in zip(first.get_weights(), original.get_weights()))

@@ -27,7 +27,7 @@ def mnist_edge(*arguments):
 @pytest.fixture(scope="module")
 def sklearn_run(full_run, mnist_npz_path, tmp_path_factory):
     require_module("sklearn", "the stand-in for a user's own handwriting")
-    from train import sklearn_digits
+    from mnist_edge.train import sklearn_digits
 
     digits = tmp_path_factory.mktemp("sklearn-digits")
     sklearn_digits.write_folder_tree(digits)
@@ -42,7 +42,7 @@ def sklearn_run(full_run, mnist_npz_path, tmp_path_factory):
 def test_the_shipped_model_reads_about_95_percent_of_the_held_out_half(sklearn_run):
     from edge_runtime import MODELS_DIR
     from edge_runtime.model import DigitModel
-    from train import folders
+    from mnist_edge.train import folders
 
     digits, _, report = sklearn_run
     split = folders.load_split(digits, folders.FolderOptions(holdout=0.5, seed=0))

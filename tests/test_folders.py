@@ -13,8 +13,8 @@ from edge_runtime import MODELS_DIR, crops
 from edge_runtime.errors import UserInputError
 from edge_runtime.model import DigitModel
 from prerequisites import require_module
-from train import data as mnist_data
-from train import folders
+from mnist_edge.train import data as mnist_data
+from mnist_edge.train import folders
 
 SHIPPED_INT8 = MODELS_DIR / "model_int8.tflite"
 
@@ -195,7 +195,7 @@ def test_sklearn_digits_as_a_folder_tree(tmp_path):
     """scikit-learn's 1,797 8x8 digits written as pictures and read back like any user's crops:
     the shipped int8 model reads about 95 % of the held-out half (README: "Your own handwriting")."""
     require_module("sklearn", "the stand-in for a user's own handwriting")
-    from train import sklearn_digits
+    from mnist_edge.train import sklearn_digits
 
     assert sklearn_digits.write_folder_tree(tmp_path) == 1797
     assert cv2.imread(str(tmp_path / "0" / "sklearn-0000.png"), cv2.IMREAD_UNCHANGED).shape == (8, 8)

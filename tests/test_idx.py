@@ -7,7 +7,7 @@ import pytest
 
 from edge_runtime.errors import UserInputError
 from idx_files import idx_bytes, write_idx
-from train import idx
+from mnist_edge.train import idx
 
 
 def test_real_t10k_files_match_the_npz(mnist_idx_dir, mnist):

@@ -18,7 +18,7 @@ require_module("tensorflow")
 require_module("sklearn")
 
 from edge_runtime import DigitReader, evaluate, video  # noqa: E402
-from train import sklearn_digits  # noqa: E402
+from mnist_edge.train import sklearn_digits  # noqa: E402
 
 DIGITS_PER_FRAME, FRAMES_PER_NUMBER, LEFT, PITCH = 5, 3, 40, 110
 

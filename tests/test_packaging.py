@@ -59,6 +59,15 @@ def test_wheel_is_pure_python_and_ships_the_models(wheel):
     assert {"edge_runtime/__main__.py", "edge_runtime/models/model_int8.tflite"} <= names
 
 
+def test_wheel_claims_no_generic_top_level_names(wheel):
+    """train/ and export/ install under mnist_edge: "train" and "export" in site-packages would
+    clash with any other project that uses those names."""
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert top_level == {"edge_runtime", "mnist_edge"}
+    assert {"mnist_edge/train/training.py", "mnist_edge/export/cli.py"} <= set(names)
+
+
 @pytest.mark.parametrize("machine", sorted(PLATFORMS))
 def test_edge_extra_resolves_without_tensorflow(wheel, machine, tmp_path):
     resolved = resolve(wheel, "edge", machine, tmp_path)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from prerequisites import require_module
-from train.augment import AugmentRanges, augment
+from mnist_edge.train.augment import AugmentRanges, augment
 
 NO_CHANGE = AugmentRanges(rotation_degrees=0.0, scale=(1.0, 1.0), shift_pixels=0.0, thicken_share=0.0, thin_share=0.0)
 
@@ -47,7 +47,7 @@ def test_a_pure_shift_moves_the_ink(mnist):
 
 def test_warp_follows_the_inverse_matrix_and_shift_conventions(mnist):
     """A quarter turn and a one-row shift land on whole pixels, so bilinear warping is exact."""
-    from train.augment import warp
+    from mnist_edge.train.augment import warp
 
     images = mnist.x_train[:2]
     quarter_turn = np.array([[[0.0, 1.0], [-1.0, 0.0]]] * 2)  # what draw_parameters makes for 90 degrees
@@ -71,7 +71,7 @@ def test_augmentation_is_light_but_changes_every_image(mnist):
 
 def test_the_last_epochs_train_on_the_images_as_they_are(mnist):
     """Epochs before the last `clean_epochs` are augmented; the last ones are the permuted originals."""
-    from train.training import TrainConfig, epoch_images
+    from mnist_edge.train.training import TrainConfig, epoch_images
 
     train = (mnist.x_train[:200], mnist.y_train[:200])
     config = TrainConfig(epochs=4, clean_epochs=2)
@@ -84,7 +84,7 @@ def test_the_last_epochs_train_on_the_images_as_they_are(mnist):
 
 
 def test_recipes_keep_the_original_and_default_to_edge():
-    from train.training import TrainConfig
+    from mnist_edge.train.training import TrainConfig
 
     seed = TrainConfig.recipe("seed")
     assert (seed.arch, seed.epochs, seed.batch_size, seed.learning_rate, seed.augment, seed.schedule) == (
@@ -98,10 +98,10 @@ def test_recipes_keep_the_original_and_default_to_edge():
 
 
 def test_cli_flags_lay_over_the_arch_recipe():
-    from train.cli import build_parser, config_from_arguments
+    from mnist_edge.train.cli import build_parser, config_from_arguments
 
     parse = lambda *flags: config_from_arguments(build_parser().parse_args(["--out", "x", *flags]))  # noqa: E731
-    assert parse("--arch", "seed") == __import__("train.training").training.TrainConfig.recipe("seed")
+    assert parse("--arch", "seed") == __import__("mnist_edge.train.training").train.training.TrainConfig.recipe("seed")
     assert parse("--no-augment").augment is False and parse().arch == "edge"
     assert parse("--arch", "seed", "--batch-size", "32").batch_size == 32
     assert parse().clean_epochs == 0 and parse("--clean-epochs", "1").clean_epochs == 1
@@ -112,7 +112,7 @@ def test_cli_flags_lay_over_the_arch_recipe():
 
 def test_edge_model_is_smaller_than_the_seed():
     require_module("tensorflow")
-    from train.model import build_model
+    from mnist_edge.train.model import build_model
 
     edge, seed = build_model("edge"), build_model("seed")
     assert edge.count_params() < seed.count_params()
@@ -135,7 +135,7 @@ def test_edge_model_costs_over_a_fifth_less_on_the_device_in_widths_xnnpack_pack
     """int8 invoke time follows the multiply-adds, but only for channel counts that are multiples
     of 8: XNNPACK rounds the rest up (28 first filters ran as slowly as 32; README)."""
     require_module("tensorflow")
-    from train.model import build_model
+    from mnist_edge.train.model import build_model
 
     edge, seed = build_model("edge"), build_model("seed")
     assert multiply_adds(seed) == 2_794_240 and multiply_adds(edge) == 2_156_256
@@ -146,8 +146,8 @@ def test_edge_model_costs_over_a_fifth_less_on_the_device_in_widths_xnnpack_pack
 
 def test_cosine_schedule_warms_up_then_decays():
     require_module("tensorflow")
-    from train.recipe import learning_rate_for
-    from train.training import TrainConfig
+    from mnist_edge.train.recipe import learning_rate_for
+    from mnist_edge.train.training import TrainConfig
 
     config = TrainConfig(epochs=2, learning_rate=3e-3)
     schedule = learning_rate_for(config, steps=100)

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from export import report
+from mnist_edge.export import report
 from prerequisites import require_module
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -22,7 +22,7 @@ def fake_report(keras_accuracy, int8_accuracy, int8_bytes, latency):
 
 @pytest.fixture
 def two_architectures():
-    from export import compare
+    from mnist_edge.export import compare
 
     edge, seed = fake_report(0.9955, 0.9951, 60_000, 80.0), fake_report(0.9910, 0.9906, 98_000, 120.0)
     edge["side_by_side"] = compare.side_by_side({"edge": edge, "seed": seed})
@@ -38,7 +38,7 @@ def test_side_by_side_keeps_the_choosing_figures(two_architectures):
 
 
 def test_side_by_side_needs_two():
-    from export import compare
+    from mnist_edge.export import compare
 
     with pytest.raises(ValueError, match="needs two architectures"):
         compare.side_by_side({"edge": fake_report(0.99, 0.99, 1, 1.0)})
@@ -46,7 +46,7 @@ def test_side_by_side_needs_two():
 
 def test_markdown_and_png_show_both(two_architectures, tmp_path):
     require_module("matplotlib")
-    from export import report_plot
+    from mnist_edge.export import report_plot
 
     markdown = report.render_markdown(two_architectures)
     assert "## Architectures side by side" in markdown and "| seed | 99.10 | 99.06 |" in markdown
@@ -58,7 +58,7 @@ def test_markdown_and_png_show_both(two_architectures, tmp_path):
 
 def test_compare_cli_with_against(small_run, mnist_npz_path, tmp_path, capsys):
     """The small run against a copy of itself: both appear, the copy under its folder's name."""
-    from export.cli import compare_main
+    from mnist_edge.export.cli import compare_main
 
     run, other = tmp_path / "run", tmp_path / "other"
     shutil.copytree(small_run, run)

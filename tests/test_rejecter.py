@@ -4,7 +4,7 @@ import numpy as np
 
 from conftest_edge import mnist_test_arrays
 from prerequisites import require_module
-from train import negatives
+from mnist_edge.train import negatives
 
 
 def test_generated_crops_are_balanced_runtime_style_28x28_pictures():
@@ -27,7 +27,7 @@ def test_a_small_rejecter_trained_and_exported_tells_digits_from_junk(mnist, tmp
     """A few thousand crops and two epochs already separate digits from junk far above chance
     (half and half), through the real int8 TFLite export and interpreter: measured 0.83."""
     require_module("tensorflow")
-    from train import rejecter
+    from mnist_edge.train import rejecter
 
     config = rejecter.RejecterConfig(crops=4000, pages=30, validation_crops=600, validation_pages=10, epochs=2)
     model, keras_accuracy, held = rejecter.train_rejecter(mnist, config, log=lambda message: None)

@@ -14,7 +14,7 @@ from prerequisites import require_module
 
 require_module("tensorflow")
 
-from train.training import TrainConfig, split_train_validation  # noqa: E402
+from mnist_edge.train.training import TrainConfig, split_train_validation  # noqa: E402
 
 REPO_ARGS = ["--train-subset", "2000", "--validation-size", "500", "--epochs", "4"]
 
@@ -88,7 +88,7 @@ def test_killed_training_resumes_to_the_same_weights(mnist_npz_path, tmp_path):
 
 
 def test_changed_settings_refuse_to_resume(mnist, tmp_path):
-    from train.training import train
+    from mnist_edge.train.training import train
 
     config = TrainConfig(epochs=1, train_subset=500, validation_size=100)
     train(mnist, config, tmp_path, log=lambda message: None)
@@ -115,7 +115,7 @@ def write_resumable_state(out_dir, mnist, **changes):
     ("checkpoint_cut", "checkpoint.keras"),
 ])
 def test_a_damaged_checkpoint_names_the_file_and_says_restart(mnist, small_run, tmp_path, damage, damaged_file):
-    from train.training import train
+    from mnist_edge.train.training import train
 
     checkpoint = (small_run / "model.keras").read_bytes()
     (tmp_path / "checkpoint.keras").write_bytes({"checkpoint_text": b"not a zip",
@@ -138,7 +138,7 @@ def test_a_damaged_checkpoint_names_the_file_and_says_restart(mnist, small_run, 
 
 def test_a_second_run_on_the_same_out_is_refused_while_the_first_holds_it(mnist, tmp_path):
     from edge_runtime import files
-    from train.training import train
+    from mnist_edge.train.training import train
 
     with files.locked_folder(tmp_path):  # as the first run holds it
         with pytest.raises(UserInputError) as raised:
@@ -149,7 +149,7 @@ def test_a_second_run_on_the_same_out_is_refused_while_the_first_holds_it(mnist,
 
 
 def test_temporaries_of_a_killed_run_are_removed_by_the_next_one(mnist, tmp_path):
-    from train.training import train
+    from mnist_edge.train.training import train
 
     ours = [".model.k3j_x9a2.tmp.keras", ".checkpoint.abcd1234.tmp.keras", ".train_state.a_b_c_d_.tmp.json"]
     others = [".notes.tmp", "draft.tmp.keras", ".model.keras.bak"]

@@ -8,8 +8,8 @@ import dataclasses
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from edge_runtime.errors import UserInputError, run_command
-from train import data as mnist_data
-from train.training import MODEL_NAME, TrainConfig
+from mnist_edge.train import data as mnist_data
+from mnist_edge.train.training import MODEL_NAME, TrainConfig
 
 
 def add_data_argument(parser):
@@ -20,7 +20,7 @@ def add_data_argument(parser):
 
 def add_extra_arguments(parser):
     """--extra and the split of a folder of pictures, for every command that takes --data."""
-    from train import folders
+    from mnist_edge.train import folders
 
     parser.add_argument("--extra", metavar="DIR", help="your own pictures (DIR/<label>/*.png|jpg), "
                         "trained on beside --data; a held-out share is kept for evaluation")
@@ -35,7 +35,7 @@ def add_extra_arguments(parser):
 
 def load_data(arguments, labels=None):
     """--data (MNIST or a folder tree) with any --extra folder beside it, read for `labels`."""
-    from train import folders
+    from mnist_edge.train import folders
 
     options = folders.FolderOptions(tuple(labels or folders.DIGIT_LABELS), arguments.holdout, arguments.split_seed)
     data = mnist_data.resolve_and_load(arguments.data, folder_options=options)
@@ -61,7 +61,7 @@ def epoch_count(text):
 
 def add_training_arguments(parser):
     """Flags shared by `train` and `pipeline`. Recipe flags left unset take --arch's recipe."""
-    from train.recipe import RECIPES, SCHEDULES
+    from mnist_edge.train.recipe import RECIPES, SCHEDULES
 
     defaults = TrainConfig()
     parser.add_argument("--arch", choices=sorted(RECIPES), default=defaults.arch,
@@ -91,7 +91,7 @@ def config_from_arguments(arguments):
     given = {name: value for name, value in vars(arguments).items() if name in names and value is not None}
     source = getattr(arguments, "finetune_from", None)
     if source:
-        from train import finetune
+        from mnist_edge.train import finetune
 
         return TrainConfig.finetune_recipe(finetune.source_arch(source, arguments.arch),
                                            finetune.source_sha256(source), **given)
@@ -100,20 +100,20 @@ def config_from_arguments(arguments):
 
 def make_progress_factory():
     """A per-epoch batch progress bar on a terminal, nothing in logs."""
-    from train.progress import make_epoch_progress
+    from mnist_edge.train.progress import make_epoch_progress
 
     return make_epoch_progress
 
 
 def train_from_arguments(arguments):
-    from train.training import train
+    from mnist_edge.train.training import train
 
     if arguments.strategy and arguments.finetune_from:
         raise UserInputError("--finetune-from runs on one machine; leave out --strategy")
     data = load_data(arguments)
     config = config_from_arguments(arguments)
     if arguments.strategy:
-        from train.distributed import train_distributed
+        from mnist_edge.train.distributed import train_distributed
 
         train_distributed(data, config, arguments.out, arguments.strategy)
     else:

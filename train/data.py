@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from edge_runtime.errors import UserInputError, first_line
-from train import idx
+from mnist_edge.train import idx
 
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
@@ -180,7 +180,7 @@ def is_idx_folder(folder):
 
 def load_folder_tree(folder, options=None):
     """A folder tree of labelled pictures: its training part as x_train, its held-out part as x_test."""
-    from train import folders
+    from mnist_edge.train import folders
 
     split = folders.load_split(folder, options or folders.FolderOptions())
     if len(split.held_out.files) == 0:
@@ -216,7 +216,7 @@ def download_with_keras():
 
 def with_extra(data, extra_dir, weight=1, folder_options=None):
     """`data` with the user's folder tree of pictures to train on beside it (--extra)."""
-    from train import folders
+    from mnist_edge.train import folders
 
     if not extra_dir:
         return data

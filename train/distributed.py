@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from edge_runtime.errors import UserInputError
-from train import training
+from mnist_edge.train import training
 
 STRATEGIES = ("mirrored", "multiworker")
 EVALUATION_BATCH = 1000

@@ -29,8 +29,8 @@ def load_for_finetuning(path, config, train_images):
     with the fine-tuning recipe's (low) learning rate, not the finished run's state."""
     import keras
 
-    from export.exporter import check_keras_model, load_keras_model
-    from train.recipe import learning_rate_for, steps_per_epoch
+    from mnist_edge.export.exporter import check_keras_model, load_keras_model
+    from mnist_edge.train.recipe import learning_rate_for, steps_per_epoch
 
     model = load_keras_model(path)
     check_keras_model(path, model)

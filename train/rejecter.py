@@ -6,7 +6,7 @@ shows exactly one digit; the runtime drops what it rejects, judged with the crop
 context (edge_runtime/reading.py). Trained only on MNIST's training digits and on negatives
 the project generates (train/negatives.py).
 
-    python -m train.rejecter --data mnist.npz --out runs/rejecter
+    python -m mnist_edge.train.rejecter --data mnist.npz --out runs/rejecter
 """
 
 import argparse
@@ -58,7 +58,7 @@ def build_rejecter():
 def make_crops(data, config):
     """Training crops from MNIST's first 55,000 training digits, validation crops from the rest:
     drawn digits and non-digits, and what the runtime cuts from generated photos."""
-    from train.negatives import digit_and_negative_crops, page_crops
+    from mnist_edge.train.negatives import digit_and_negative_crops, page_crops
 
     def both(images, labels, crops, pages, seed):
         drawn, cut = digit_and_negative_crops(images, labels, crops, seed), page_crops(images, labels, pages, seed + 1000)
@@ -74,7 +74,7 @@ def train_rejecter(data, config=RejecterConfig(), log=print):
     """A trained Keras rejecter and its validation accuracy on held-out generated crops."""
     import keras
 
-    from train.training import scale_images
+    from mnist_edge.train.training import scale_images
 
     keras.utils.set_random_seed(config.seed)
     (x, y), (x_val, y_val) = make_crops(data, config)
@@ -88,9 +88,9 @@ def train_rejecter(data, config=RejecterConfig(), log=print):
 
 def export_rejecter(model, data, out_dir, provenance):
     """int8 TFLite through the exporter's converter, with a sidecar naming its two labels."""
-    from export import convert, inspect_tflite, sidecars
-    from export.exporter import pick_images
-    from train.training import scale_images
+    from mnist_edge.export import convert, inspect_tflite, sidecars
+    from mnist_edge.export.exporter import pick_images
+    from mnist_edge.train.training import scale_images
 
     representative = scale_images(pick_images(data.x_train, 500, 0))
     model_bytes = convert.convert_variant(model, "int8", representative)
@@ -119,7 +119,7 @@ def measure(path, crops):
 
 
 def run(arguments):
-    from train import data as mnist_data
+    from mnist_edge.train import data as mnist_data
 
     data = mnist_data.resolve_and_load(arguments.data)
     config = RejecterConfig(crops=arguments.crops, pages=arguments.pages, epochs=arguments.epochs,
@@ -133,7 +133,7 @@ def run(arguments):
                   "validation": {"crops": len(held[1]), "keras_accuracy": keras_accuracy}}
     path = export_rejecter(model, data, arguments.out, provenance)
     tflite_accuracy = measure(path, held)
-    from export.sidecars import update_sidecar
+    from mnist_edge.export.sidecars import update_sidecar
     update_sidecar(path, validation={**provenance["validation"], "int8_accuracy": tflite_accuracy})
     print(f"wrote {path} (int8 right on {tflite_accuracy:.2%} of held-out crops)")
     return 0

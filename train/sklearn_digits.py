@@ -5,7 +5,7 @@ handwritten digits", 0..16 per pixel, ink high). Written out as DIR/<label>/<n>.
 stand in for the crops a user collects: MNIST never saw these hands, and the files go
 through the same reading (edge_runtime/crops.py) as any picture.
 
-    python -m train.sklearn_digits DIR
+    python -m mnist_edge.train.sklearn_digits DIR
 """
 
 import argparse
@@ -42,7 +42,7 @@ def write_folder_tree(out_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m train.sklearn_digits",
+    parser = argparse.ArgumentParser(prog="python -m mnist_edge.train.sklearn_digits",
                                      description="Write scikit-learn's 1,797 handwritten digits as DIR/<label>/*.png.")
     parser.add_argument("out", metavar="DIR")
     arguments = parser.parse_args(argv)

@@ -36,14 +36,14 @@ class TrainConfig:
     @classmethod
     def recipe(cls, arch="edge", **overrides):
         """The recipe `arch` is trained with (train/recipe.py), with any field overridden."""
-        from train.recipe import recipe_for
+        from mnist_edge.train.recipe import recipe_for
 
         return cls(arch=arch, **{**recipe_for(arch), **overrides})
 
     @classmethod
     def finetune_recipe(cls, arch, source_sha256, **overrides):
         """The fine-tuning recipe (train/recipe.py) for continuing a trained `arch` model."""
-        from train.recipe import FINETUNE_RECIPE
+        from mnist_edge.train.recipe import FINETUNE_RECIPE
 
         return cls(arch=arch, finetune_from=source_sha256, **{**FINETUNE_RECIPE, **overrides})
 
@@ -174,7 +174,7 @@ def epoch_images(train, config, epoch):
     x_train, y_train = train
     order = np.random.default_rng([config.seed, epoch]).permutation(len(x_train))
     if config.augment and epoch < config.epochs - config.clean_epochs:
-        from train.augment import augment
+        from mnist_edge.train.augment import augment
 
         return augment(x_train[order], config.seed, epoch), y_train[order]
     return x_train[order], y_train[order]
@@ -182,8 +182,8 @@ def epoch_images(train, config, epoch):
 
 def new_model(config, train_images, distributed=False):
     """The architecture compiled with the recipe's learning rate (or schedule)."""
-    from train.model import build_model
-    from train.recipe import learning_rate_for, steps_per_epoch
+    from mnist_edge.train.model import build_model
+    from mnist_edge.train.recipe import learning_rate_for, steps_per_epoch
 
     steps = steps_per_epoch(train_images, config.batch_size)
     return build_model(config.arch, learning_rate_for(config, steps), distributed)
@@ -224,7 +224,7 @@ def run_one_epoch(model, train, validation, config, epoch, progress):
 def write_final_artifacts(out_dir, model, config, history, distributed=None, data=None, finetuned=None):
     """model.keras, history.json and the curves PNG, each replaced atomically. history.json
     also records the data (the user's files, counts and hashes) and the model continued from."""
-    from train.plots import plot_history
+    from mnist_edge.train.plots import plot_history
 
     with atomic_path(out_dir / MODEL_NAME) as temporary:
         model.save(temporary)
@@ -253,7 +253,7 @@ def starting_model(config, train_images, finetune_from):
     """A new model, or the trained one to fine-tune, compiled with the recipe's learning rate."""
     if not finetune_from:
         return new_model(config, train_images)
-    from train import finetune
+    from mnist_edge.train import finetune
 
     if config.finetune_from != finetune.source_sha256(finetune_from):
         raise ValueError("config.finetune_from must be the sha256 of the model fine-tuned from "

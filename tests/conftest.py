@@ -100,3 +100,23 @@ def pytest_make_collect_report(collector):
     """Covers a module-level pytest.skip(allow_module_level=True) or importorskip."""
     outcome = yield
     skipped_under_ci(outcome.get_result())
+
+
+@pytest.fixture
+def disk_events(monkeypatch):
+    """Spies around the real os.fsync and os.replace: ("fsync", path) and ("replace",
+    destination) in the order the calls reached the disk."""
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{descriptor}")))
+        real_fsync(descriptor)
+
+    def replace(source, destination):
+        events.append(("replace", str(destination)))
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    return events

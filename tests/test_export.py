@@ -186,29 +186,15 @@ def test_an_export_that_fails_on_int8_leaves_the_whole_previous_set(retrained_fo
     assert sorted(path.name for path in retrained_folder.glob(".*")) == [".mnist-edge.lock"]
 
 
-def test_installing_the_set_syncs_the_folder_after_its_renames(tmp_path, monkeypatch):
+def test_installing_the_set_syncs_the_folder_after_its_renames(tmp_path, disk_events):
     """Each staged file was synced where it was written; the renames into --out must reach the
     disk too, or a power cut after the export leaves the old set (or half the new one)."""
-    import os
-
     stage, out = tmp_path / ".export-abcd1234.tmp", tmp_path / "out"
     stage.mkdir()
     out.mkdir()
     for name in ("model_int8.tflite", "model_int8.json"):
         (stage / name).write_text(name)
-    events = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(descriptor):
-        events.append(("fsync", os.readlink(f"/proc/self/fd/{descriptor}")))
-        real_fsync(descriptor)
-
-    def replace(source, destination):
-        events.append(("replace", str(destination)))
-        real_replace(source, destination)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
+    events = disk_events
     exporter.install_set(stage, out, [stage / "model_int8.tflite"])
     assert events == [("replace", str(out / "model_int8.tflite")), ("replace", str(out / "model_int8.json")),
                       ("fsync", str(out))]

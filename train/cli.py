@@ -73,7 +73,7 @@ def add_training_arguments(parser):
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="seeded shift/rotation/scale/stroke augmentation (default: the recipe's)")
     parser.add_argument("--clean-epochs", type=epoch_count,
-                        help="the last N epochs train on unaugmented images (default: the recipe's, edge 1)")
+                        help="the last N epochs train on unaugmented images (default: the recipe's, 0)")
     parser.add_argument("--schedule", choices=SCHEDULES, help="default: the recipe's")
     parser.add_argument("--validation-size", type=int, default=defaults.validation_size,
                         help="training images held out for validation (never the test set)")

@@ -50,11 +50,14 @@ $(TFLITE_VENV)/.installed:
 	$(TFLITE_VENV)/bin/pip install --quiet "numpy<2" "tflite-runtime==2.14.0" pillow
 	touch $@
 
-# Real data the edge tests use besides MNIST: OpenCV's digits.png from Debian's opencv-doc.
+# Real data and tools the edge tests use besides MNIST: OpenCV's digits.png from Debian's
+# opencv-doc, and Debian's chromium for the headless-browser test of `mnist-edge serve`.
 test-data:
 	test -e /usr/share/doc/opencv-doc/examples/data/digits.png \
 	  || test -e /usr/share/doc/opencv-doc/examples/data/digits.png.gz \
 	  || (apt-get update && apt-get install -y --no-install-recommends opencv-doc)
+	command -v chromium >/dev/null \
+	  || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 clean:
 	rm -rf $(VENV) $(TFLITE_VENV) runs

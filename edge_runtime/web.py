@@ -13,6 +13,7 @@ import json
 import os
 import select
 import socket
+import sys
 import threading
 import time
 from urllib.parse import urlsplit
@@ -76,6 +77,12 @@ class WebServer(http.server.ThreadingHTTPServer):
         finally:
             self.slots.release()
 
+    def handle_error(self, request, client_address):
+        """A client that went away mid-response is routine: no traceback for it."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
     def stop(self):
         """Stop accepting, end the stream threads, close the listening socket."""
         self.stopping.set()
@@ -136,10 +143,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_text(404, "not found\n")
         if method != handler[0]:
             return self.send_text(405, f"use {handler[0]}\n", [("Allow", handler[0])])
-        try:
-            handler[1](self, url)
-        except (ConnectionError, TimeoutError):
-            pass  # the client went away or stopped reading: its thread ends here
+        handler[1](self, url)  # a client that goes away ends its thread (WebServer.handle_error)
 
     # Plain responses.
 
@@ -190,6 +194,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             names = feed.save_snapshot()
         except OSError as error:  # a full SD card, a folder we may not write
             return self.send_json(500, {"error": os_error_message(error)})
+        except ValueError as error:  # a model label that cannot be part of a file name
+            return self.send_json(500, {"error": str(error)})
         if not names:
             return self.send_json(503, {"error": "no frame processed yet"})
         self.send_json(200, {"saved": names, "folder": os.path.abspath(feed.snapshot_dir)})

@@ -169,9 +169,9 @@ def test_off_loopback_everything_needs_the_token(video, tmp_path):
         for method, url in PROTECTED:
             for headers in ({}, {"Authorization": "Bearer wrong-token-0123456789"},
                             {"Cookie": "mnist_edge_token=wrong-token-0123456789"}):
-                status, _, body = running.request(method, url, headers)
+                status, _, body = running.request(method, url, headers, whole=False)
                 assert status == 401 and b"\xff\xd8" not in body and numbers[1].encode() not in body, (method, url)
-            status, _, _ = running.request(method, url + "?token=not-it", {})
+            status, _, _ = running.request(method, url + "?token=not-it", {}, whole=False)
             assert status == 401, (method, url)
         assert not (tmp_path / "snaps").exists()
         status, _, body = running.request("GET", "/api/reading", {"Authorization": f"Bearer {TOKEN}"})
@@ -298,14 +298,14 @@ def test_streams_beyond_the_client_limit_get_503_until_one_leaves(video):
             connection.request("GET", "/stream.mjpg")
             responses.append(connection.getresponse())
             read_stream_part(responses[-1])
-        status, headers, body = running.request("GET", "/stream.mjpg")
+        status, headers, body = running.request("GET", "/stream.mjpg", whole=False)
         assert status == 503 and headers["Retry-After"] == "5" and b"at most 2" in body
         events = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(2)]
         for connection in events:
             connection.request("GET", "/api/events")
             responses.append(connection.getresponse())  # kept: a dropped response closes its socket
             assert responses[-1].status == 200
-        assert running.request("GET", "/api/events")[0] == 503
+        assert running.request("GET", "/api/events", whole=False)[0] == 503
         assert running.get_json("/api/history")[0] == 200  # short requests have their own threads
         responses[0].close()  # the response holds the socket open until it is closed too
         streams[0].close()

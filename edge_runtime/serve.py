@@ -47,13 +47,14 @@ class Service:
     def port(self):
         return self.server.server_address[1]
 
-    def run_loop(self, model, capture, options, live_source=False, output=None):
-        """The camera loop with the feed as listener; the feed learns how and why it ended."""
+    def run_loop(self, model, capture, options, live_source=False, output=None, listeners=()):
+        """The camera loop with the feed (and any other `listeners`) listening; the feed learns
+        how and why it ended."""
         if live_source:
             capture = live.CountingCapture(capture, self.feed.metrics.camera_errors)
         try:
             summary = camera.run_camera(model, capture, self.feed.source, options, live=live_source,
-                                        output=output, listeners=[self.feed])
+                                        output=output, listeners=[self.feed, *listeners])
         except UserInputError as error:
             self.feed.finish(f"error: {error}")
             raise

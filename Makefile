@@ -51,14 +51,17 @@ $(TFLITE_VENV)/.installed:
 	touch $@
 
 # Real data and tools the edge tests use besides MNIST: OpenCV's digits.png from Debian's
-# opencv-doc; the mosquitto broker (the MQTT tests start their own on 127.0.0.1; Debian's
-# package also enables a system service, which the tests do not need) and openssl for its TLS test.
+# opencv-doc; Debian's chromium for the headless-browser test of `mnist-edge serve`; the
+# mosquitto broker (the MQTT tests start their own on 127.0.0.1; Debian's package also enables
+# a system service, which the tests do not need) and openssl for its TLS test.
 test-data:
 	test -e /usr/share/doc/opencv-doc/examples/data/digits.png \
 	  || test -e /usr/share/doc/opencv-doc/examples/data/digits.png.gz \
 	  || (apt-get update && apt-get install -y --no-install-recommends opencv-doc)
 	test -x /usr/sbin/mosquitto && command -v openssl >/dev/null \
 	  || (apt-get update && apt-get install -y --no-install-recommends mosquitto openssl)
+	command -v chromium >/dev/null \
+	  || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 clean:
 	rm -rf $(VENV) $(TFLITE_VENV) runs

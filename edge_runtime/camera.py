@@ -27,6 +27,17 @@ class CameraOptions:
     min_score: float = classify.DEFAULT_MIN_SCORE
     max_frames: int = None
     save_limit_bytes: int = snapshots.DEFAULT_LIMIT_BYTES  # oldest snapshots go first past this
+    quiet: bool = False           # headless without --json prints nothing (serve: the page shows it)
+
+
+@dataclasses.dataclass
+class FrameEvent:
+    """One processed frame, handed to listeners (web server, MQTT) after classification."""
+    index: int
+    record: dict          # exactly the object printed as one `camera --json` line
+    frame: "np.ndarray"   # the BGR frame; listeners must not modify it (copy to keep)
+    digits: list          # classify.Digit list
+    timings: dict         # seconds per stage: {"capture": .., "preprocess": .., "inference": ..}
 
 
 @dataclasses.dataclass
@@ -64,17 +75,25 @@ def show(canvas):
                              "support such as opencv-python-headless); use --headless") from None
 
 
-def handle_frame(model, frame, index, state, options, output, listeners=()):
+def classify_timed(model, frame, min_score):
+    """Digits of one frame and the seconds spent preprocessing and in the interpreter."""
+    start, invoked = time.perf_counter(), model.inference_seconds
+    digits = classify.classify_image(model, frame, min_score)
+    inference = model.inference_seconds - invoked
+    return digits, {"preprocess": time.perf_counter() - start - inference, "inference": inference}
+
+
+def handle_frame(model, frame, index, state, options, output, listeners=(), capture_seconds=0.0):
     """Classify one frame, print/draw/save as asked, tell the listeners; True when the user asked to quit."""
-    digits = classify.classify_image(model, frame, options.min_score)
+    digits, timings = classify_timed(model, frame, options.min_score)
     number = classify.read_number(digits)
     fps = state["meter"].tick()
     record = classify.to_record(state["source"], digits, frame=index,
                                 time=round(time.perf_counter() - state["start"], 3))
-    if options.json or options.headless:  # with a window the frame itself shows the reading
+    if options.json or (options.headless and not options.quiet):  # a window shows the reading itself
         print_frame(record, options, output)
     for listener in listeners:
-        listener.on_frame(FrameEvent(index, record, frame, digits, {}))
+        listener.on_frame(FrameEvent(index, record, frame, digits, dict(timings, capture=capture_seconds)))
     save = bool(options.save_dir and digits and number != state["last_number"])
     state["last_number"] = number
     if options.headless and not save:
@@ -91,17 +110,29 @@ def print_frame(record, options, output):
     output_lines.write_line(output, text)
 
 
+def timed(frames):
+    """(frame, seconds it took to arrive) for each frame: the capture stage of the loop."""
+    iterator = iter(frames)
+    while True:
+        start = time.perf_counter()
+        try:
+            frame = next(iterator)
+        except StopIteration:
+            return
+        yield frame, time.perf_counter() - start
+
+
 def run_camera(model, capture, source, options=CameraOptions(), live=False, output=None, listeners=()):
     """Run until end of stream, Ctrl-C, 'q', or max_frames; always releases the capture and
-    closes the listeners (objects with on_frame(FrameEvent) and close(), e.g. mqtt.MqttPublisher)."""
+    closes the listeners (each gets on_frame(FrameEvent) after every frame, then close())."""
     output = sys.stdout if output is None else output
     state = {"meter": FpsMeter(), "source": str(source), "start": time.perf_counter(), "last_number": None}
     frames, stopped_by = 0, "end of stream"
     try:
         if options.save_dir:  # inside the try: a folder we cannot make must still release the camera
             state["snapshots"] = snapshots.SnapshotFolder(options.save_dir, options.save_limit_bytes)
-        for frame in sources.read_frames(capture, live):
-            if handle_frame(model, frame, frames, state, options, output, listeners):
+        for frame, seconds in timed(sources.read_frames(capture, live)):
+            if handle_frame(model, frame, frames, state, options, output, listeners, seconds):
                 stopped_by = "quit"
                 frames += 1
                 break

@@ -133,9 +133,8 @@ def classify_inputs(arguments):
     return 1 if failed else 0
 
 
-def camera_main(argv):
-    parser = argparse.ArgumentParser(prog="mnist-edge camera",
-                                     description="Classify digits live from a camera or a video stream.")
+def add_camera_arguments(parser):
+    """The options of the camera loop, shared by `camera` and `serve` (one loop, one set)."""
     add_model_arguments(parser)
     parser.add_argument("--source", required=True,
                         help="camera index (0), 'picamera' for the Raspberry Pi camera, or a video file/URL")
@@ -146,16 +145,29 @@ def camera_main(argv):
                              "(default %(default)s)")
     parser.add_argument("--max-frames", type=positive_int, help="stop after this many frames")
     mqtt.add_arguments(parser)
+
+
+def camera_main(argv):
+    parser = argparse.ArgumentParser(prog="mnist-edge camera",
+                                     description="Classify digits live from a camera or a video stream.")
+    add_camera_arguments(parser)
     return run_command("mnist-edge camera", run_camera_command, parser.parse_args(argv))
+
+
+def camera_options(arguments, **changes):
+    """CameraOptions from the parsed camera arguments, with `changes` on top."""
+    from edge_runtime import camera
+    settings = dict(headless=arguments.headless, json=arguments.json, save_dir=arguments.save_dir,
+                    min_score=arguments.min_score, max_frames=arguments.max_frames,
+                    save_limit_bytes=int(arguments.save_limit_mb * 1_000_000))
+    return camera.CameraOptions(**dict(settings, **changes))
 
 
 def run_camera_command(arguments):
     from edge_runtime import camera
     publisher = mqtt.publisher_from_arguments(arguments)  # before the model: a bad option fails fast
     model = load_model(arguments)
-    options = camera.CameraOptions(arguments.headless, arguments.json, arguments.save_dir,
-                                   arguments.min_score, arguments.max_frames,
-                                   save_limit_bytes=int(arguments.save_limit_mb * 1_000_000))
+    options = camera_options(arguments)
     capture = sources.open_capture(arguments.source)
     try:
         summary = camera.run_camera(model, capture, arguments.source, options,

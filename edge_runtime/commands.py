@@ -13,6 +13,7 @@ COMMANDS = {
     "classify": ("edge_runtime.cli", "classify_main", "classify image files, folders and videos", "edge"),
     "camera": ("edge_runtime.cli", "camera_main", "classify a live camera or video stream", "edge"),
     "collect": ("edge_runtime.cli", "collect_main", "save digit crops in label folders, for fine-tuning", "edge"),
+    "serve": ("edge_runtime.serve", "main", "the camera loop with a live web page, JSON API and metrics", "edge"),
     "benchmark": ("edge_runtime.cli", "benchmark_main", "time and measure the edge runtime", "edge"),
     "evaluate": ("edge_runtime.evaluate", "main", "score readings of photos against a truth.json", "edge"),
     "train": ("mnist_edge.train.cli", "main", "train the CNN (needs the [train] extra)", "train"),

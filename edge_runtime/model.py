@@ -1,5 +1,6 @@
 """A loaded digit classifier: one interpreter, built once, with precomputed input quantization."""
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +149,7 @@ class DigitModel:
         self._write_input = input_writer(self._lookup, self._input_buffer)
         self._output_table = output_table(self._output_dtype, self._output_quantization)
         self.rejecter = load_rejecter(rejecter, backend)
+        self.invoke_seconds = 0.0  # summed over every invoke, for the camera loop's stage timing
         for probe in (0, 255):  # a blank and a full image: two invokes, once per load
             check_probabilities(self.path, self.scores(np.full((IMAGE_SIZE, IMAGE_SIZE), probe, np.uint8)))
 
@@ -162,11 +164,18 @@ class DigitModel:
             raise ValueError(f"expected a 28x28 uint8 image, got {pixels.dtype} {pixels.shape}")
         self._write_input(pixels)
         self.interpreter.set_tensor(self._input_index, self._input_buffer)
+        start = time.perf_counter()
         self.interpreter.invoke()
+        self.invoke_seconds += time.perf_counter() - start
         raw = self.interpreter.get_tensor(self._output_index)[0]
         if self._output_table is not None:
             return self._output_table.take(raw.view(np.uint8))  # take returns a new array
         return dequantize(raw, self._output_dtype, self._output_quantization)
+
+    @property
+    def inference_seconds(self):
+        """Seconds spent in the interpreter so far, this model's and its rejecter's."""
+        return self.invoke_seconds + (self.rejecter.invoke_seconds if self.rejecter is not None else 0.0)
 
     def digit_probability(self, image):
         """How sure the rejecter is that a 28x28 crop shows exactly one digit (1.0 without one)."""

@@ -56,7 +56,7 @@ def resolve(wheel, extra, machine, tmp_path):
 def test_wheel_is_pure_python_and_ships_the_models(wheel):
     assert wheel.name == "mnist_edge-0.1.0-py3-none-any.whl"
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"edge_runtime/__main__.py", "edge_runtime/models/model_int8.tflite"} <= names
+    assert {"edge_runtime/__main__.py", "edge_runtime/models/model_int8.tflite", "edge_runtime/web_page.html"} <= names
 
 
 def test_wheel_claims_no_generic_top_level_names(wheel):

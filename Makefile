@@ -31,7 +31,7 @@ test-quick: venv
 
 # docs/raspberry-pi.md's install, followed under qemu on Debian trixie and bookworm arm64
 # (64-bit Raspberry Pi OS); labels must match this machine's. Needs root (apt-get, debootstrap,
-# chroot). About 10-12 minutes on 2 cores.
+# chroot). 5 to 11 minutes on 2 shared cores (docs/raspberry-pi.md).
 aarch64-check:
 	bash scripts/aarch64/check.sh
 

@@ -29,8 +29,9 @@ test: venv venv-tflite-runtime test-data
 test-quick: venv
 	@$(FIND_MNIST); set -x; MNIST_NPZ=$$npz $(VENV)/bin/python -m pytest -m "not full_data and not slow"
 
-# The edge runtime under qemu on Debian bookworm arm64 (Raspberry Pi OS 64-bit); labels must
-# match this machine's. Needs root (apt-get, debootstrap). See docs/raspberry-pi.md.
+# docs/raspberry-pi.md's install, followed under qemu on Debian trixie and bookworm arm64
+# (64-bit Raspberry Pi OS); labels must match this machine's. Needs root (apt-get, debootstrap,
+# chroot). 5 to 11 minutes on 2 shared cores (docs/raspberry-pi.md).
 aarch64-check:
 	bash scripts/aarch64/check.sh
 

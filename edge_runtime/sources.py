@@ -251,12 +251,31 @@ class PiCamera:
         self.camera.close()
 
 
-def open_picamera(timeout_seconds=STREAM_TIMEOUT_SECONDS):
+PICAMERA2_FROM_APT = ("apt's python3-picamera2 in a venv made with --system-site-packages, "
+                      "and on bookworm apt's numpy kept with \"numpy<2\" (docs/raspberry-pi.md)")
+
+
+def import_picamera2():
+    """picamera2's Picamera2 class. It comes from apt, built against apt's numpy, so "not
+    installed" (or a venv that cannot see it) and "installed but cannot load" (a dependency
+    missing, numpy 2 shadowing bookworm's numpy 1.24: a ValueError) get different advice."""
     try:
         from picamera2 import Picamera2
-    except ImportError:
-        raise UserInputError("picamera: the picamera2 package is not installed; on Raspberry Pi OS "
-                             "run: sudo apt install python3-picamera2 (or use --source 0 for a USB camera)") from None
+    except ModuleNotFoundError as error:
+        if error.name != "picamera2":
+            raise UserInputError(f"picamera: picamera2 is installed but cannot be imported ({first_line(error)}); "
+                                 f"use {PICAMERA2_FROM_APT}") from None
+        raise UserInputError("picamera: the picamera2 package is not installed, or this venv cannot see it; on "
+                             "Raspberry Pi OS run: sudo apt install python3-picamera2, and make the venv with "
+                             "--system-site-packages (or use --source 0 for a USB camera)") from None
+    except (ImportError, ValueError) as error:
+        raise UserInputError(f"picamera: picamera2 is installed but cannot be imported ({first_line(error)}); "
+                             f"use {PICAMERA2_FROM_APT}") from None
+    return Picamera2
+
+
+def open_picamera(timeout_seconds=STREAM_TIMEOUT_SECONDS):
+    Picamera2 = import_picamera2()
     try:
         return PiCamera(Picamera2, timeout_seconds=timeout_seconds)
     except (RuntimeError, IndexError, OSError) as error:

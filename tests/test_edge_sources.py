@@ -333,3 +333,24 @@ def test_a_socket_and_a_device_are_refused_but_camera_indices_are_not_paths(tmp_
         sources.open_capture("/dev/zero")
     with pytest.raises(UserInputError, match="camera 97: cannot be opened"):
         sources.open_capture("97")
+
+
+@pytest.mark.parametrize("body, cause", [
+    # pip's picamera2 in a venv that cannot see apt's libcamera bindings
+    ("import libcamera\n", "libcamera"),
+    # numpy 2 in the venv shadowing bookworm's numpy 1.24, which apt's simplejpeg is built against
+    ("raise ValueError('numpy.dtype size changed, may indicate binary incompatibility. "
+     "Expected 96 from C header, got 88 from PyObject')\n", "numpy.dtype size changed"),
+])
+def test_a_picamera2_that_cannot_load_is_told_apart_from_a_missing_one(tmp_path, monkeypatch, body, cause):
+    """A real (if tiny) picamera2 package on sys.path whose import fails as the real one does."""
+    (tmp_path / "picamera2").mkdir()
+    (tmp_path / "picamera2" / "__init__.py").write_text(body)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
+    monkeypatch.setitem(sys.modules, "libcamera", None)  # absent here even where it is installed
+    with pytest.raises(UserInputError) as caught:
+        sources.open_capture("picamera")
+    message = str(caught.value)
+    assert message.startswith("picamera: picamera2 is installed but cannot be imported (") and cause in message
+    assert "--system-site-packages" in message and '"numpy<2"' in message and "not installed" not in message

@@ -3,8 +3,8 @@
 Resolution uses `pip install --dry-run --report` for CPython 3.11 on x86_64 and on aarch64
 (64-bit Raspberry Pi OS bookworm), so nothing is installed. pip evaluates environment markers
 against the interpreter running it, not against --platform: a `platform_machine` marker in
-pyproject.toml is not exercised by the aarch64 case here (scripts/aarch64/check.sh and the
-install trial in docs/raspberry-pi.md run pip on emulated aarch64 for that).
+pyproject.toml is not exercised by the aarch64 case here (scripts/aarch64/check.sh follows
+docs/raspberry-pi.md on emulated aarch64, pip included, for that).
 """
 
 import json

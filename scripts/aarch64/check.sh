@@ -1,39 +1,44 @@
 #!/usr/bin/env bash
-# Run `python -m edge_runtime classify --json` on emulated 64-bit Raspberry Pi OS
-# (Debian bookworm arm64, Python 3.11) and fail unless every label matches x86_64.
+# Follow docs/raspberry-pi.md on emulated 64-bit Raspberry Pi OS, trixie (Debian 13, Python 3.13)
+# and bookworm (Debian 12, Python 3.11), and fail unless the install works as the guide says and
+# `python -m edge_runtime classify --json` gives every image the labels it gets on x86_64.
 #
-#   bash scripts/aarch64/check.sh            # what CI runs
+#   bash scripts/aarch64/check.sh            # what CI runs (needs root: debootstrap, chroot)
+#
+# Per release: a Debian arm64 root made with debootstrap (cached), a fresh copy of it in which
+# pi_install.py runs the guide's commands under qemu-user, an x86_64 venv pinned to the versions
+# the Pi got, and compare.py.
 #
 # Environment (all optional):
-#   MNIST_EDGE_AARCH64_CACHE  rootfs + qemu cache (default ~/.cache/mnist-edge/aarch64)
+#   MNIST_EDGE_PI_RELEASES    releases to check (default "trixie bookworm")
+#   MNIST_EDGE_AARCH64_CACHE  root filesystems + qemu (default ~/.cache/mnist-edge/aarch64)
 #   MNIST_EDGE_AARCH64_WORK   scratch dir for this run (default: a new temp dir, removed)
 #   MNIST_NPZ                 mnist.npz (default: shared/data/mnist.npz beside the repo)
-#   MNIST_EDGE_DIGITS         how many MNIST test digits to check (default 500)
-#   MNIST_EDGE_QEMU_CPUS      qemu CPU models, one run each (default cortex-a72 = Pi 4 core;
-#                             add cortex-a76 for the Pi 5, cortex-a53 for the Pi Zero 2 W)
-#   MNIST_EDGE_QEMU           qemu-aarch64 binary to use (default: qemu-user from
+#   MNIST_EDGE_DIGITS         how many MNIST test digits to compare (default 500)
+#   MNIST_EDGE_QEMU_CPUS      qemu CPU models, one comparison each (default cortex-a72 = Pi 4
+#                             core; add cortex-a76 for the Pi 5, cortex-a53 for the Pi Zero 2 W)
+#   MNIST_EDGE_QEMU           qemu-aarch64 binary to use, static (default: qemu-user from
 #                             bookworm-backports, see docs/raspberry-pi.md for why not 7.2)
 #   MNIST_EDGE_DEBIAN_MIRROR  Debian mirror (default: the first one in the apt sources)
-#   MNIST_EDGE_BENCHMARK=1    also run `mnist-edge benchmark` under emulation (+3 min)
+#   MNIST_EDGE_BENCHMARK=1    also run `mnist-edge benchmark` under emulation (+3 min a release)
 set -euo pipefail
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# What the emulated Pi installs: mnist-edge[EXTRAS] in place of the guide's mnist-edge[...]
+# (the check fails if the guide names an extra that EXTRAS lacks), plus ALSO_INSTALL.
+EXTRAS="edge"
+# paho-mqtt, pure Python, stands in for the coming `web` extra: it proves such a dependency
+# installs on the Pi. When the extra exists: EXTRAS="edge,web" and ALSO_INSTALL="".
+ALSO_INSTALL="paho-mqtt"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 CACHE="${MNIST_EDGE_AARCH64_CACHE:-$HOME/.cache/mnist-edge/aarch64}"
+RELEASES="${MNIST_EDGE_PI_RELEASES:-trixie bookworm}"
 DIGITS="${MNIST_EDGE_DIGITS:-500}"
 QEMU_CPUS="${MNIST_EDGE_QEMU_CPUS:-cortex-a72}"
 PYTHON_HOST="${MNIST_EDGE_HOST_PYTHON:-python3.11}"
-ROOTFS="$CACHE/rootfs"
-# Packages of the emulated Pi: Python 3.11 plus what the README's venv recipe uses.
-ROOTFS_PACKAGES="python3,python3-venv,python3-pip,python3-numpy"
-ROOTFS_STAMP="bookworm arm64 minbase $ROOTFS_PACKAGES v1"
 QEMU_BACKPORT_VERSION="${MNIST_EDGE_QEMU_VERSION:-}"   # empty: newest in bookworm-backports
-# The aarch64 wheels pip may pick: Pi OS bookworm has glibc 2.36.
-PLATFORMS=(--platform manylinux2014_aarch64)
-for minor in 17 24 26 27 28 31 34 35 36; do PLATFORMS+=(--platform "manylinux_2_${minor}_aarch64"); done
-AARCH64_PIP=(--python-version 3.11 --implementation cp --abi cp311 --abi abi3 --abi none
-             "${PLATFORMS[@]}" --only-binary=:all:)
 
 log() { printf '[aarch64] %s\n' "$*" >&2; }
 started=$SECONDS
@@ -63,10 +68,10 @@ debian_mirror() {
     echo "${uri:-http://deb.debian.org/debian}"
 }
 
-# qemu-user 7.2 (bookworm) passes the host's x86 /proc/cpuinfo to the guest, and the cpuinfo
-# library inside ai-edge-litert >= 2.2 then crashes; qemu-user 10 (bookworm-backports)
-# emulates an ARM /proc/cpuinfo. Fetched with a private apt state: the host's sources and
-# installed packages stay untouched.
+# qemu-user 7.2 (what Debian bookworm's apt gives, qemu-user and qemu-user-static alike) passes
+# the host's x86 /proc/cpuinfo to the guest, and the cpuinfo library inside ai-edge-litert >= 2.2
+# then crashes; qemu-user 10 (bookworm-backports; trixie's own apt has 10 too) emulates an ARM
+# /proc/cpuinfo. Fetched with a private apt state: the host's sources and packages stay as they are.
 fetch_qemu() {
     local dir="$CACHE/qemu" mirror="$1"
     if [[ -x "$dir/usr/bin/qemu-aarch64" ]]; then echo "$dir/usr/bin/qemu-aarch64"; return; fi
@@ -81,85 +86,99 @@ fetch_qemu() {
     apt-get "${options[@]}" update >&2
     local package="qemu-user${QEMU_BACKPORT_VERSION:+=$QEMU_BACKPORT_VERSION}"
     (cd "$apt_dir/archives" && apt-get "${options[@]}" download "$package" >&2)
-    # The package holds every target's emulator (360 MiB unpacked); keep the aarch64 one.
+    # The package holds every target's emulator (360 MiB unpacked), statically linked; keep aarch64's.
     dpkg-deb --fsys-tarfile "$apt_dir"/archives/qemu-user_*.deb \
         | tar -x -C "$apt_dir" ./usr/bin/qemu-aarch64
     mkdir -p "$dir/usr/bin" && mv "$apt_dir/usr/bin/qemu-aarch64" "$dir/usr/bin/" && rm -rf "$apt_dir"
     echo "$dir/usr/bin/qemu-aarch64"
 }
 
+# build_rootfs RELEASE PACKAGES MIRROR: Debian RELEASE arm64 with PACKAGES, cached under
+# $CACHE/rootfs-RELEASE until the package list changes.
 build_rootfs() {
-    local mirror="$1"
-    if [[ -f "$ROOTFS/.mnist-edge-stamp" && "$(cat "$ROOTFS/.mnist-edge-stamp")" == "$ROOTFS_STAMP" ]]; then
-        log "reusing rootfs $ROOTFS"; return
+    local release="$1" packages="$2" mirror="$3" rootfs="$CACHE/rootfs-$1"
+    local stamp="$release arm64 minbase $packages v2"
+    if [[ -f "$rootfs/.mnist-edge-stamp" && "$(cat "$rootfs/.mnist-edge-stamp")" == "$stamp" ]]; then
+        log "reusing $rootfs"; return
     fi
-    log "debootstrap bookworm arm64 into $ROOTFS ($mirror)"
-    rm -rf "$ROOTFS" "$ROOTFS.partial"
-    debootstrap --foreign --arch=arm64 --variant=minbase --include="$ROOTFS_PACKAGES" \
-        bookworm "$ROOTFS.partial" "$mirror" >"$CACHE/debootstrap.log" 2>&1 \
-        || { tail -n 20 "$CACHE/debootstrap.log" >&2; return 1; }
-    # --foreign leaves the second stage undone; unpacking every .deb completes the tree
-    # (no maintainer scripts run; link_alternatives makes the one link of theirs we need).
+    log "debootstrap $release arm64 into $rootfs ($mirror): $packages"
+    rm -rf "$rootfs" "$rootfs.partial"
+    debootstrap --foreign --arch=arm64 --variant=minbase --include="$packages" \
+        "$release" "$rootfs.partial" "$mirror" >"$CACHE/debootstrap-$release.log" 2>&1 \
+        || { tail -n 20 "$CACHE/debootstrap-$release.log" >&2; return 1; }
+    # --foreign leaves the second stage undone; unpacking every .deb completes the tree. No
+    # maintainer script runs (the host cannot exec them), so do the two of their jobs we need.
     local deb
-    for deb in "$ROOTFS.partial"/var/cache/apt/archives/*.deb; do dpkg -x "$deb" "$ROOTFS.partial"; done
-    rm -f "$ROOTFS.partial"/var/cache/apt/archives/*.deb
-    echo "$ROOTFS_STAMP" > "$ROOTFS.partial/.mnist-edge-stamp"
-    mv "$ROOTFS.partial" "$ROOTFS"
+    for deb in "$rootfs.partial"/var/cache/apt/archives/*.deb; do dpkg -x "$deb" "$rootfs.partial"; done
+    rm -f "$rootfs.partial"/var/cache/apt/archives/*.deb
+    do_maintainer_jobs "$rootfs.partial"
+    echo "$stamp" > "$rootfs.partial/.mnist-edge-stamp"
+    mv "$rootfs.partial" "$rootfs"
 }
 
-# dpkg -x runs no maintainer scripts, so update-alternatives never made the links through
-# which apt's numpy finds BLAS/LAPACK; make them (idempotent, also for an older cached rootfs).
-link_alternatives() {
-    local lib="$ROOTFS/usr/lib/aarch64-linux-gnu" name
+# update-alternatives' links through which apt's numpy finds BLAS/LAPACK, and
+# update-ca-certificates' bundle, which Debian's pip reads.
+do_maintainer_jobs() {
+    local root="$1" lib="$1/usr/lib/aarch64-linux-gnu" name
     for name in blas lapack; do
         if [[ -e "$lib/$name/lib$name.so.3" && ! -e "$lib/lib$name.so.3" ]]; then
             ln -s "$name/lib$name.so.3" "$lib/lib$name.so.3"
         fi
     done
+    mkdir -p "$root/etc/ssl/certs"
+    cat "$root"/usr/share/ca-certificates/*/*.crt > "$root/etc/ssl/certs/ca-certificates.crt"
 }
 
-# install_set NAME PIP_ARGS...: the same requirements into an x86_64 venv and an aarch64 dir.
-install_set() {
-    local name="$1"; shift
-    log "installing '$name' for x86_64 and aarch64: $*"
-    "$PYTHON_HOST" -m venv "$WORK/x86_64-$name"
-    "$WORK/x86_64-$name/bin/python" -m pip install -q "$@"
-    # pip writes a --target install without resolving against anything already there.
-    python3 -m pip install -q --target "$WORK/aarch64-$name" "${AARCH64_PIP[@]}" "$@"
+# check_release RELEASE: follow the guide in a copy of the root, then compare labels.
+check_release() {
+    local release="$1" wheel="$2" work="$WORK/$1"
+    log "$release: following docs/raspberry-pi.md on the emulated Pi ($(elapsed))"
+    mkdir -p "$work"
+    "${PRIVATE_MOUNTS[@]}" python3 "$HERE/pi_install.py" --release "$release" --rootfs "$CACHE/rootfs-$release" \
+        --work "$work" --qemu "$QEMU" --wheel "$wheel" --extras "$EXTRAS" --also $ALSO_INSTALL \
+        --cpu "${QEMU_CPUS%% *}" "${BIND[@]}"
+    log "$release: x86_64 reference with the Pi's versions ($(elapsed))"
+    "$PYTHON_HOST" -m venv "$work/x86_64"
+    "$work/x86_64/bin/python" -m pip install -q "${wheel}[$EXTRAS]" $ALSO_INSTALL -r "$work/x86_64-requirements.txt"
+    log "$release: comparing labels ($(elapsed))"
+    "${PRIVATE_MOUNTS[@]}" "$work/x86_64/bin/python" "$HERE/compare.py" --root "$work/root" \
+        --report "$work/report.json" --repo "$REPO" --digits "$DIGITS" --cpus $QEMU_CPUS \
+        ${MNIST_NPZ:+--mnist "$MNIST_NPZ"} "${BIND[@]}" \
+        $([[ "${MNIST_EDGE_BENCHMARK:-0}" == 1 ]] && echo --benchmark)
+    log "$release: done ($(elapsed))"
 }
 
 main() {
-    [[ $(id -u) == 0 ]] || { log "needs root (apt-get, debootstrap)"; exit 2; }
+    [[ $(id -u) == 0 ]] || { log "needs root (apt-get, debootstrap, chroot)"; exit 2; }
     need_apt_packages debootstrap:debootstrap dpkg-deb:dpkg
     mkdir -p "$CACHE"
     local mirror; mirror=$(debian_mirror)
     QEMU="${MNIST_EDGE_QEMU:-$(fetch_qemu "$mirror")}"
-    build_rootfs "$mirror"
-    link_alternatives
-    log "qemu: $("$QEMU" --version | head -n1); rootfs ready after $(elapsed)"
+    log "qemu: $("$QEMU" --version | head -n1)"
+    # A private mount namespace lets the emulated Pi see /proc and /sys as a Pi does; the mounts
+    # vanish with it. Where mounting is not allowed the check runs without them.
+    if unshare --mount --propagation private true 2>/dev/null; then
+        PRIVATE_MOUNTS=(unshare --mount --propagation private --); BIND=(--bind-host-filesystems)
+    else
+        PRIVATE_MOUNTS=(); BIND=(); log "no private mount namespace: the emulated Pi has no /proc, /sys"
+    fi
 
     if [[ -n "${MNIST_EDGE_AARCH64_WORK:-}" ]]; then
-        WORK="$MNIST_EDGE_AARCH64_WORK"; rm -rf "$WORK"; mkdir -p "$WORK"
+        WORK="$MNIST_EDGE_AARCH64_WORK"; rm -rf --one-file-system "$WORK"; mkdir -p "$WORK"
     else
-        # Not under /tmp: qemu -L would look up /tmp/... inside the rootfs first.
-        WORK=$(mktemp -d "$CACHE/run.XXXXXX"); trap 'rm -rf "$WORK"' EXIT
+        WORK=$(mktemp -d "$CACHE/run.XXXXXX"); trap 'rm -rf --one-file-system "$WORK"' EXIT
     fi
-    log "building the mnist-edge wheel"
     python3 -m pip wheel -q --no-deps --wheel-dir "$WORK/dist" "$REPO"
     local wheel; wheel=$(ls "$WORK"/dist/mnist_edge-*.whl)
-
-    # litert: exactly what `pip install "mnist-edge[edge]"` gives a Pi.
-    install_set litert "${wheel}[edge]"
-    # tflite-runtime: the older interpreter package; it needs numpy<2, so OpenCV < 4.12.
-    install_set tflite-runtime "$wheel" "tflite-runtime==2.14.*" "numpy<2" "opencv-python-headless>=4.8"
-    log "dependencies installed after $(elapsed)"
-
-    "$WORK/x86_64-litert/bin/python" "$HERE/compare.py" \
-        --qemu "$QEMU" --rootfs "$ROOTFS" --work "$WORK" --repo "$REPO" \
-        --digits "$DIGITS" --cpus $QEMU_CPUS \
-        ${MNIST_NPZ:+--mnist "$MNIST_NPZ"} \
-        $([[ "${MNIST_EDGE_BENCHMARK:-0}" == 1 ]] || echo --no-benchmark)
-    log "done in $(elapsed)"
+    # The roots download in parallel (mostly network); the emulated runs go one at a time.
+    local release pids=() pid
+    for release in $RELEASES; do
+        build_rootfs "$release" "$(python3 "$HERE/guide.py" debian-packages "$release")" "$mirror" & pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+    log "root filesystems ready ($(elapsed))"
+    for release in $RELEASES; do check_release "$release" "$wheel"; done
+    log "done in $(elapsed): $RELEASES"
 }
 
 main "$@"

@@ -35,7 +35,7 @@ def pip_installs(recipe):
 
 def test_each_release_installs_the_built_wheel_and_only_bookworm_pins_numpy():
     trixie, bookworm = guide.read_recipe("trixie"), guide.read_recipe("bookworm")
-    wheel = f"./mnist_edge-{project_version()}-py3-none-any.whl[edge]"  # the file `pip wheel .` writes
+    wheel = f"./mnist_edge-{project_version()}-py3-none-any.whl[edge,web]"  # the file `pip wheel .` writes
     assert pip_installs(trixie) == [[wheel]]
     assert pip_installs(bookworm) == [[wheel, "numpy<2"], ["tflite-runtime==2.14.*", "numpy<2"]]
     for recipe in (trixie, bookworm):

@@ -26,10 +26,9 @@ export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # What the emulated Pi installs: mnist-edge[EXTRAS] in place of the guide's mnist-edge[...]
 # (the check fails if the guide names an extra that EXTRAS lacks), plus ALSO_INSTALL.
-EXTRAS="edge"
-# paho-mqtt, pure Python, stands in for the coming `web` extra: it proves such a dependency
-# installs on the Pi. When the extra exists: EXTRAS="edge,web" and ALSO_INSTALL="".
-ALSO_INSTALL="paho-mqtt"
+# `web` is paho-mqtt for `--mqtt` (`serve` itself needs nothing beyond the standard library).
+EXTRAS="edge,web"
+ALSO_INSTALL=""
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"

@@ -35,17 +35,7 @@ class FrameEvent:
     """One processed frame, handed to listeners (web server, MQTT) after classification."""
     index: int
     record: dict          # exactly the object printed as one `camera --json` line
-    frame: "np.ndarray"   # the BGR frame; listeners must not modify it (copy to keep)
-    digits: list          # classify.Digit list
-    timings: dict         # seconds per stage: {"capture": .., "preprocess": .., "inference": ..}
-
-
-@dataclasses.dataclass
-class FrameEvent:
-    """One processed frame, handed to listeners (web server, MQTT) after classification."""
-    index: int
-    record: dict          # exactly the object printed as one `camera --json` line
-    frame: "np.ndarray"   # the BGR frame; listeners must not modify it (copy to keep)
+    frame: object         # the BGR numpy frame; listeners must not modify it (copy to keep)
     digits: list          # classify.Digit list
     timings: dict         # seconds per stage: {"capture": .., "preprocess": .., "inference": ..}
 

@@ -78,12 +78,16 @@ def handle_frame(model, frame, index, state, options, output, listeners=(), capt
     digits, timings = classify_timed(model, frame, options.min_score)
     number = classify.read_number(digits)
     fps = state["meter"].tick()
-    record = classify.to_record(state["source"], digits, frame=index,
-                                time=round(time.perf_counter() - state["start"], 3))
-    if options.json or (options.headless and not options.quiet):  # a window shows the reading itself
+    printing = options.json or (options.headless and not options.quiet)  # a window shows the reading itself
+    if printing or listeners:  # the record is built only for someone who reads it
+        record = classify.to_record(state["source"], digits, frame=index,
+                                    time=round(time.perf_counter() - state["start"], 3))
+    if printing:
         print_frame(record, options, output)
-    for listener in listeners:
-        listener.on_frame(FrameEvent(index, record, frame, digits, dict(timings, capture=capture_seconds)))
+    if listeners:
+        event = FrameEvent(index, record, frame, digits, dict(timings, capture=capture_seconds))
+        for listener in listeners:
+            listener.on_frame(event)
     save = bool(options.save_dir and digits and number != state["last_number"])
     state["last_number"] = number
     if options.headless and not save:

@@ -8,6 +8,7 @@ they are ready for one, so a slow client misses frames and the camera loop never
 """
 
 import dataclasses
+import functools
 import http.server
 import json
 import os
@@ -20,6 +21,14 @@ from edge_runtime import PACKAGE_DIR, web_streams
 from edge_runtime.errors import UserInputError, os_error_message
 
 PAGE = PACKAGE_DIR / "web_page.html"
+
+
+@functools.cache
+def page_bytes():
+    """The page, read from the package once, not on every request."""
+    return PAGE.read_bytes()
+
+
 SECURITY_HEADERS = [
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),  # no other site can frame the snapshot button
@@ -160,7 +169,7 @@ class Handler(web_streams.StreamResponses, http.server.BaseHTTPRequestHandler):
         if self.server.access.token is not None and "token" in url.query:
             # The link printed at start: keep the token in a cookie, not in the address bar.
             return self.send_text(303, "see /\n", [("Location", "/"), ("Set-Cookie", self.server.access.cookie_header())])
-        self.send_body(200, PAGE.read_bytes(), "text/html; charset=utf-8", SECURITY_HEADERS)
+        self.send_body(200, page_bytes(), "text/html; charset=utf-8", SECURITY_HEADERS)
 
     def reading(self, url):
         text = self.server.feed.reading_json()

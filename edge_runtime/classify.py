@@ -5,9 +5,7 @@ import collections
 import numpy as np
 
 from edge_runtime import preprocess, reading
-
-# Below this top-class probability a candidate is more likely a smudge than a digit.
-DEFAULT_MIN_SCORE = 0.5
+from edge_runtime.model import DEFAULT_MIN_SCORE
 
 Digit = collections.namedtuple("Digit", ["label", "score", "box", "image", "line"], defaults=(0,))
 Digit.__doc__ = """One recognised digit: label, probability, (x, y, w, h) box, the 28x28 crop,

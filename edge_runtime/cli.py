@@ -12,10 +12,9 @@ import cv2
 from edge_runtime import classify, mqtt, output, sources
 from edge_runtime.errors import OutputError, UserInputError, first_line, run_command
 from edge_runtime.interpreter import BACKENDS
-from edge_runtime.model import SHIPPED_MODEL
+from edge_runtime.model import MAX_THREADS, SHIPPED_MODEL
 
 DEFAULT_MODEL = SHIPPED_MODEL
-MAX_THREADS = 64  # far beyond any Pi; the interpreter's binding refuses numbers past a C int
 
 
 def positive_int(text):

@@ -14,6 +14,10 @@ IMAGE_SIZE = 28
 SHIPPED_MODEL = MODELS_DIR / "model_int8.tflite"  # what classify, camera and DigitReader use by default
 # The "one digit or not" model shipped beside the digit models (train/rejecter.py trains it).
 SHIPPED_REJECTER = MODELS_DIR / "rejecter_int8.tflite"
+# Below this top-class probability a candidate is more likely a smudge than a digit. (Here, not
+# in classify.py, so that DigitReader can use it without importing OpenCV.)
+DEFAULT_MIN_SCORE = 0.5
+MAX_THREADS = 64  # far beyond any Pi; the interpreter's binding refuses numbers past a C int
 DIGIT_LABEL = "digit"  # the rejecter's class for "exactly one digit"
 # int8 outputs step in 1/256: ten of them can sum to 1 +- 0.02; anything further is not softmax.
 PROBABILITY_SUM_TOLERANCE = 0.05

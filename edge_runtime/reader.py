@@ -12,10 +12,9 @@ import os
 
 import numpy as np
 
-from edge_runtime.model import IMAGE_SIZE, SHIPPED_MODEL, SHIPPED_REJECTER, DigitModel
+from edge_runtime.model import (DEFAULT_MIN_SCORE, IMAGE_SIZE, MAX_THREADS, SHIPPED_MODEL, SHIPPED_REJECTER,
+                                DigitModel)
 
-DEFAULT_MIN_SCORE = 0.5  # classify.DEFAULT_MIN_SCORE, which cannot be imported without OpenCV
-MAX_THREADS = 64
 ARRAY_SOURCE = "<array>"  # the "source" of a reading of an array that was given no name
 
 Classification = collections.namedtuple("Classification", ["labels", "probabilities"])

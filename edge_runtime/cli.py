@@ -168,18 +168,29 @@ def run_camera_command(arguments):
     model = load_model(arguments)
     options = camera_options(arguments)
     capture = sources.open_capture(arguments.source)
+    summary = run_loop(lambda listeners: camera.run_camera(model, capture, arguments.source, options,
+                                                           live=sources.is_live(arguments.source),
+                                                           listeners=listeners), arguments, publisher)
+    print_summary("mnist-edge camera", summary)
+    return 0
+
+
+def run_loop(run, arguments, publisher):
+    """run(listeners), the camera loop of `camera` or `serve`, with the MQTT publisher (if any)
+    listening; a disk error while saving snapshots becomes a one-line user error."""
     try:
-        summary = camera.run_camera(model, capture, arguments.source, options,
-                                    live=sources.is_live(arguments.source),
-                                    listeners=[publisher.start()] if publisher else [])
+        return run([publisher.start()] if publisher else [])
     except BrokenPipeError:
         raise  # the reader of --json went away (`| head -1`): run_command ends quietly
     except OSError as error:  # e.g. --save-dir on a full or read-only disk
         raise UserInputError(f"{error.filename or arguments.save_dir}: {error.strerror or error}") from None
+
+
+def print_summary(prog, summary):
+    """The loop's last line on stderr (the journal, under systemd)."""
     rate = summary.frames / summary.seconds if summary.seconds > 0 else 0.0
-    print(f"mnist-edge camera: {summary.frames} frames in {summary.seconds:.1f} s "
-          f"({rate:.1f} fps), stopped: {summary.stopped_by}", file=sys.stderr)
-    return 0
+    print(f"{prog}: {summary.frames} frames in {summary.seconds:.1f} s ({rate:.1f} fps), "
+          f"stopped: {summary.stopped_by}", file=sys.stderr, flush=True)
 
 
 def collect_main(argv):

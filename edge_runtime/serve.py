@@ -121,16 +121,10 @@ def run_serve_command(arguments):
         raise
     with service:
         announce(service, settings.host)
-        try:
-            summary = service.run_loop(model, capture, options, sources.is_live(arguments.source),
-                                       listeners=[publisher.start()] if publisher else [])
-        except BrokenPipeError:
-            raise  # the reader of --json went away: run_command ends quietly
-        except OSError as error:  # e.g. --save-dir on a full or read-only disk
-            raise UserInputError(f"{error.filename or arguments.save_dir}: {error.strerror or error}") from None
-        rate = summary.frames / summary.seconds if summary.seconds > 0 else 0.0
-        print(f"mnist-edge serve: {summary.frames} frames in {summary.seconds:.1f} s ({rate:.1f} fps), "
-              f"stopped: {summary.stopped_by}", file=sys.stderr, flush=True)
+        summary = cli.run_loop(lambda listeners: service.run_loop(model, capture, options,
+                                                                   sources.is_live(arguments.source),
+                                                                   listeners=listeners), arguments, publisher)
+        cli.print_summary("mnist-edge serve", summary)
         if summary.stopped_by in ("end of stream", "frame limit"):
             print("mnist-edge serve: still serving the last reading; Ctrl-C to stop", file=sys.stderr, flush=True)
             wait_until_interrupted()

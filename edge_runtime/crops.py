@@ -48,10 +48,7 @@ def prepare_page(gray, options):
     padded, offset = preprocess.pad_small(gray)
     work, factor = preprocess.working_copy(padded)
     ink = cv2.bitwise_not(work) if is_dark_on_light(gray) else work
-    flat = preprocess.flatten_background(ink)
-    mask, level = preprocess.binarize(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
-    contours, boxes, ids = segment.components(mask)
-    return preprocess.Page(flat, mask, contours, boxes, ids, level, factor, offset, gray.shape)
+    return preprocess.page_from_ink(ink, None, factor, offset, gray.shape, options)
 
 
 def enlarge_small(gray):

@@ -306,11 +306,17 @@ def prepare(image, options=FindOptions()):
     source = to_grayscale(image)
     gray, offset = pad_small(source)
     work, factor = working_copy(gray)
-    flat = flatten_background(*ink_image(work))
+    ink, small = ink_image(work)
+    return page_from_ink(ink, small, factor, offset, source.shape, options)
+
+
+def page_from_ink(ink, small, factor, offset, shape, options):
+    """The Page of an ink-bright working image: lighting flattened, thresholded, its blobs found."""
+    flat = flatten_background(ink, small)
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
     mask, level = binarize(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
     contours, boxes, ids = segment.components(mask)
-    return Page(flat, mask, contours, boxes, ids, level, factor, offset, source.shape)
+    return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape)
 
 
 def picture_shape(page):

@@ -28,7 +28,7 @@ IN_LINE_PROBABILITY = 0.05
 DOMINANT = 0.3               # of the picture's height or width: a digit the camera was pointed at
 LENIENT_PROBABILITY = 0.01  # such a digit is rejected only when the rejecter is all but certain
 FITS_LINE_SCORE = 0.9       # a crop read this confidently...
-FITS_LINE_HEIGHT = math.log(1.25)  # ...and within this factor of its line's sure digits' height
+FITS_LINE_HEIGHT = 1.25    # ...and as tall as its line's sure digits, give or take this factor
 
 Reading = collections.namedtuple("Reading", ["label", "score", "box", "image", "digit_probability"])
 Reading.__doc__ = """One classified piece: label, confidence, box in working pixels, 28x28 crop,
@@ -118,17 +118,18 @@ def accept(readings, shape):
         if len(backing) < 2:
             kept += [candidates[i] for i in line if sure[i]]
             continue
-        height = preprocess.middle(backing)
-        kept += [candidates[i] for i in line if sure[i] or in_line(candidates[i], height)]
+        kept += [candidates[i] for i in line if sure[i] or in_line(candidates[i], backing)]
     return kept
 
 
-def in_line(reading, height):
-    """Digit enough for a line of sure digits `height` tall: likely by the rejecter, or as
-    tall as they are and read confidently."""
+def in_line(reading, heights):
+    """Digit enough for a line of sure digits of these heights: likely by the rejecter, or
+    read confidently and no shorter or taller than they are (give or take FITS_LINE_HEIGHT).
+    The range, not the middle: hands write 1s and 7s taller than 0s and 2s."""
     if reading.digit_probability >= IN_LINE_PROBABILITY:
         return True
-    return is_confident_one(reading) and abs(math.log(reading.box[3] / height)) <= FITS_LINE_HEIGHT
+    height = reading.box[3]
+    return is_confident_one(reading) and min(heights) / FITS_LINE_HEIGHT <= height <= max(heights) * FITS_LINE_HEIGHT
 
 
 def is_confident_one(reading):

@@ -10,8 +10,9 @@ from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
 from edge_runtime import classify, evaluate, synthetic_pages
 
 PAGES = 150
-RECALL, PRECISION = 0.89, 0.95        # measured on this set: 0.913 and 0.969
-FALSE_DIGITS_PER_EMPTY_PAGE = 1.0   # measured: 19 on 30 photos
+RECALL, PRECISION = 0.89, 0.97        # measured on this set: 0.909 and 0.976
+# Measured: 4 on 30 photos; 18 before strokes had to stand out from the paper's grain.
+FALSE_DIGITS_PER_EMPTY_PAGE = 0.2
 
 
 @pytest.fixture(scope="module")

@@ -179,3 +179,17 @@ def test_boxes_map_back_inside_a_tight_crop():
     (candidate,) = preprocess.find_digits(crop)
     x, y, w, h = candidate.box
     assert x >= 0 and y >= 0 and x + w <= 12 and y + h <= 20 and h >= 19
+
+
+def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
+    """The threshold lets some paper grain through; such specks are no brighter than the grain
+    itself, a pen stroke is many times brighter (flattened ink: bright on black)."""
+    rng = np.random.default_rng(0)
+    flat = rng.integers(0, 12, (240, 320)).astype(np.uint8)    # grain up to 11
+    flat[100:104, 40:44] = 14                                    # a speck just over the threshold
+    flat[60:120, 200:206] = 80                                   # a pen stroke
+    mask = np.where(flat >= 13, 255, 0).astype(np.uint8)
+    grain = preprocess.paper_grain(flat, mask)
+    assert 9 <= grain <= 11
+    page = preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape, grain)
+    assert preprocess.stands_out(page, (200, 60, 6, 60)) and not preprocess.stands_out(page, (40, 100, 4, 4))

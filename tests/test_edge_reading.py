@@ -40,6 +40,16 @@ def test_a_confident_1_as_tall_as_its_line_is_kept_whatever_the_rejecter_says():
     assert reading.accept([one, row[0]], (1000, 1000)) == [row[0]]  # one sure digit backs no line
 
 
+def test_a_confident_1_may_be_as_tall_as_the_tallest_sure_digit_of_its_line():
+    """A real hand (real-photos-dev hypjudy_05): 1s and 7s taller than the line's 0s and 2s."""
+    heights = [32, 30, 42, 33, 54]
+    row = [fake(str(i), 0.99, (30 * i, 100, 15, h), 0.99) for i, h in enumerate(heights)]
+    tall_one = fake("1", 0.99, (200, 98, 8, 48), 0.04)  # 1.45x the median, under the tallest
+    too_tall = fake("1", 0.99, (240, 80, 8, 70), 0.04)  # over 1.25x the tallest: a rule
+    kept = reading.accept(row + [tall_one, too_tall], (1000, 1000))
+    assert tall_one in kept and too_tall not in kept
+
+
 def test_the_writers_digit_width_comes_from_narrow_regions_not_from_1s():
     regions = [preprocess.segment.Region((0, 0, w, 30), (1,), None) for w in (9, 18, 18, 21, 60)]
     assert reading.typical_aspect(regions, preprocess.FindOptions()) == 0.6

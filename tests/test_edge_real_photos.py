@@ -20,14 +20,14 @@ def readings():
 
 
 def test_real_photos_are_read_at_the_measured_level(readings):
-    """Measured: recall 94.2 %, precision 97.0 %, characters 93.5 %, 15 of 19 exact. Issue 10
-    asks for 95 / 97 / 90 / 80 %; recall and exact numbers fall short (tall 7s and 9s read as
-    1s, dense touching digits), see README "What the runtime can and cannot read"."""
+    """Measured: recall 94.2 %, precision 96.7 %, characters 93.9 %, 15 of 19 exact. Issue 10
+    asks for 95 / 97 / 90 / 80 %; recall, precision and exact numbers fall short (tall 7s and
+    9s read as 1s, dense touching digits), see README "What the runtime can and cannot read"."""
     total = evaluate.report(readings)
     assert total.images == 19 and total.digits == 278
     assert total.recall >= 0.93
     assert total.precision >= 0.96
-    assert total.characters >= 0.90
+    assert total.characters >= 0.92
     assert total.exact >= 14
 
 

@@ -91,7 +91,7 @@ def test_recipes_keep_the_original_and_default_to_edge():
         "seed", 5, 64, 1e-3, False, "constant")
     assert TrainConfig() == TrainConfig.recipe("edge")
     edge = TrainConfig.recipe("edge")
-    assert (edge.epochs, edge.clean_epochs, edge.augment) == (8, 0, True)
+    assert (edge.epochs, edge.clean_epochs, edge.augment) == (16, 1, True)
     assert TrainConfig.recipe("seed", epochs=2).epochs == 2
     with pytest.raises(ValueError, match="unknown architecture 'big'"):
         TrainConfig.recipe("big")
@@ -104,7 +104,7 @@ def test_cli_flags_lay_over_the_arch_recipe():
     assert parse("--arch", "seed") == __import__("mnist_edge.train.training").train.training.TrainConfig.recipe("seed")
     assert parse("--no-augment").augment is False and parse().arch == "edge"
     assert parse("--arch", "seed", "--batch-size", "32").batch_size == 32
-    assert parse().clean_epochs == 0 and parse("--clean-epochs", "1").clean_epochs == 1
+    assert parse().clean_epochs == 1 and parse("--clean-epochs", "0").clean_epochs == 0
     for wrong in ("-1", "two"):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["--out", "x", "--clean-epochs", wrong])

@@ -67,13 +67,13 @@ def add_training_arguments(parser):
     parser.add_argument("--arch", choices=sorted(RECIPES), default=defaults.arch,
                         help="edge: batch norm, augmentation, cosine schedule (default); "
                              "seed: the original recipe, for comparison")
-    parser.add_argument("--epochs", type=int, help="default: the recipe's (edge 8, seed 5)")
+    parser.add_argument("--epochs", type=int, help="default: the recipe's (edge 16, seed 5)")
     parser.add_argument("--batch-size", type=int, help="default: the recipe's (edge 128, seed 64)")
     parser.add_argument("--learning-rate", type=float, help="peak rate; default: the recipe's")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="seeded shift/rotation/scale/stroke augmentation (default: the recipe's)")
     parser.add_argument("--clean-epochs", type=epoch_count,
-                        help="the last N epochs train on unaugmented images (default: the recipe's, 0)")
+                        help="the last N epochs train on unaugmented images (default: the recipe's: edge 1, seed 0)")
     parser.add_argument("--schedule", choices=SCHEDULES, help="default: the recipe's")
     parser.add_argument("--validation-size", type=int, default=defaults.validation_size,
                         help="training images held out for validation (never the test set)")

@@ -7,13 +7,14 @@ import math
 RECIPES = {
     "seed": {"epochs": 5, "batch_size": 64, "learning_rate": 1e-3, "augment": False, "clean_epochs": 0,
              "schedule": "constant"},
-    "edge": {"epochs": 8, "batch_size": 128, "learning_rate": 3e-3, "augment": True, "clean_epochs": 0,
+    "edge": {"epochs": 16, "batch_size": 128, "learning_rate": 3e-3, "augment": True, "clean_epochs": 1,
              "schedule": "cosine"},
 }
 # Continuing a trained model on MNIST plus the user's pictures (`train --finetune-from`): a
 # tenth of the edge recipe's peak rate, so the weights move towards the new hands without
 # forgetting MNIST, for few epochs (numbers in README: "Your own handwriting").
-FINETUNE_RECIPE = {"epochs": 2, "batch_size": 128, "learning_rate": 3e-4, "augment": True, "schedule": "cosine"}
+FINETUNE_RECIPE = {"epochs": 2, "batch_size": 128, "learning_rate": 3e-4, "augment": True, "clean_epochs": 0,
+                   "schedule": "cosine"}
 SCHEDULES = ("constant", "cosine")
 WARMUP_EPOCHS = 0.25   # a short ramp: batch norm statistics are still settling in the first steps
 FINAL_FRACTION = 0.01  # the cosine ends at 1% of the peak rate

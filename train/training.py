@@ -22,14 +22,14 @@ class TrainConfig:
     """Everything that decides the trained weights. Checkpoints record it to refuse mismatches."""
 
     arch: str = "edge"      # defaults are the edge recipe; TrainConfig.recipe("seed") is the original
-    epochs: int = 8
+    epochs: int = 16
     batch_size: int = 128
     learning_rate: float = 3e-3  # the peak rate under the cosine schedule
     validation_size: int = 5000
     train_subset: int = 0  # 0 = all training images; a subset makes quick experiments and tests
     seed: int = 0
     augment: bool = True   # seeded shifts, rotations, scalings and stroke widths (train/augment.py)
-    clean_epochs: int = 0  # the last epochs train on the images as they are (see epoch_images)
+    clean_epochs: int = 1  # the last epochs train on the images as they are (see epoch_images)
     schedule: str = "cosine"
     finetune_from: str = ""  # sha256 of the model.keras training continues from; "" = from scratch
 

@@ -290,11 +290,11 @@ def working_copy(gray, side=WORKING_SIDE):
 
 
 Page = collections.namedtuple("Page", ["flat", "mask", "contours", "boxes", "ids", "level", "factor", "offset",
-                                       "source_shape", "grain"])
+                                       "source_shape"])
 Page.__doc__ = """An image prepared for finding digits, in working pixels: flattened ink, its
 binary mask, the blobs' outer contours, [x, y, w, h, box area] per kept blob and its contour's
-index, the ink threshold, how to map a box back to source pixels (scale, padding, and
-the source picture's (height, width)), and the paper's grain (see paper_grain)."""
+index, the ink threshold, and how to map a box back to source pixels (scale, padding, and
+the source picture's (height, width))."""
 
 
 def pad_small(gray, small_side=128):
@@ -325,7 +325,7 @@ def page_from_ink(ink, small, factor, offset, shape, options):
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
     mask, level = binarize(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
     contours, boxes, ids = segment.components(mask)
-    return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape, paper_grain(flat, mask))
+    return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape)
 
 
 def paper_grain(flat, mask):
@@ -345,11 +345,11 @@ def paper_grain(flat, mask):
     return float(np.searchsorted(np.cumsum(histogram), GRAIN_PERCENTILE * total))
 
 
-def stands_out(page, box):
+def stands_out(page, box, grain):
     """Ink in this box brighter on average than MIN_STROKE_TO_GRAIN times the paper's grain."""
     x, y, w, h = box[:4]
     mean = cv2.mean(page.flat[y:y + h, x:x + w], mask=page.mask[y:y + h, x:x + w])[0]
-    return mean >= MIN_STROKE_TO_GRAIN * page.grain
+    return mean >= MIN_STROKE_TO_GRAIN * grain
 
 
 def picture_shape(page):
@@ -384,7 +384,10 @@ def candidate_regions(page, options=FindOptions()):
     if len(regions) > limit:
         size = [region.box[2] * region.box[3] for region in regions]
         regions = [regions[i] for i in np.argsort(size, kind="stable")[::-1][:limit]]
-    return [region for region in regions if stands_out(page, region.box)]
+    if not regions:
+        return regions
+    grain = paper_grain(page.flat, page.mask)  # here, not in every Page: only candidates need it
+    return [region for region in regions if stands_out(page, region.box, grain)]
 
 
 def mnist_passthrough(gray):

@@ -191,5 +191,6 @@ def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
     mask = np.where(flat >= 13, 255, 0).astype(np.uint8)
     grain = preprocess.paper_grain(flat, mask)
     assert 9 <= grain <= 11
-    page = preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape, grain)
-    assert preprocess.stands_out(page, (200, 60, 6, 60)) and not preprocess.stands_out(page, (40, 100, 4, 4))
+    page = preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape)
+    assert preprocess.stands_out(page, (200, 60, 6, 60), grain)
+    assert not preprocess.stands_out(page, (40, 100, 4, 4), grain)

@@ -79,9 +79,9 @@ def mnist_npz_or_missing():
         missing(str(error))
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # the Makefile's MNIST lookup, for `make pipeline` as for `make test`
     sys.path.insert(0, str(REPO))
     try:
         print(find_mnist_npz())
     except MnistNotFound as error:
-        sys.exit(f"mnist-edge tests: {error}")
+        sys.exit(f"mnist-edge: {error}")

@@ -1,11 +1,16 @@
 """Label the digit candidates of an image: scores -> Digit records, a number string, JSON."""
 
 import collections
+import dataclasses
 
 import numpy as np
 
 from edge_runtime import preprocess, reading
 from edge_runtime.model import DEFAULT_MIN_SCORE
+
+CLOSE_UP_PIECES = 2  # a close-up digit broken by the first look came out in one or two pieces
+CLOSE_UP_MAX_BLOBS = 100  # the first look's ink blobs: 1-15 in close-ups, thousands on a speckled frame
+CLOSE_UP_CANDIDATES = 4  # regions the close-up look reads: a digit filling the picture is among the biggest
 
 Digit = collections.namedtuple("Digit", ["label", "score", "box", "image", "line"], defaults=(0,))
 Digit.__doc__ = """One recognised digit: label, probability, (x, y, w, h) box, the 28x28 crop,
@@ -35,10 +40,44 @@ def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess
     if preprocess.is_mnist_style(gray):
         return label_digits(model, preprocess.mnist_passthrough(gray), min_score)
     page = preprocess.prepare(gray, options)
-    confident = reading.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score],
-                               preprocess.picture_shape(page))
+    confident = read_confident(model, page, min_score, options)
+    if may_be_close_up(page, confident):
+        page, confident = closer_look(model, gray, page, confident, min_score, options)
     return [Digit(r.label, r.score, preprocess.to_source_box(page, r.box), r.image, number)
             for number, line in enumerate(reading.in_reading_order(confident, options)) for r in line]
+
+
+def read_confident(model, page, min_score, options):
+    return reading.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score],
+                          preprocess.picture_shape(page))
+
+
+def may_be_close_up(page, readings):
+    """At most CLOSE_UP_PIECES digits found in a picture of few ink blobs: perhaps one digit
+    held close to the camera, whose thick strokes the first look broke into a piece or two
+    (a frame of hundreds of blobs is texture or a page, and looking again would cost a
+    speckled frame a tenth more time)."""
+    return len(page.boxes) <= CLOSE_UP_MAX_BLOBS and len(readings) <= CLOSE_UP_PIECES
+
+
+def closer_look(model, gray, page, readings, min_score, options):
+    """(page, readings): the first look's, or the close-up look's (preprocess.close_up) when
+    that finds one digit filling much of the picture, which the rejecter finds likely, and
+    which is read with more evidence (confidence times digit probability) than any piece
+    the first look found."""
+    options = dataclasses.replace(options, max_candidates=CLOSE_UP_CANDIDATES)  # the biggest only
+    close = preprocess.close_up(gray, options)
+    shape = preprocess.picture_shape(close)
+    found = [r for r in read_confident(model, close, min_score, options)
+             if reading.is_dominant(r.box, shape) and r.digit_probability >= reading.MIN_DIGIT_PROBABILITY]
+    if len(found) != 1 or any(evidence(r) >= evidence(found[0]) for r in readings):
+        return page, readings
+    return close, found
+
+
+def evidence(found):
+    """How surely a reading is one whole digit of its class."""
+    return found.score * found.digit_probability
 
 
 def read_lines(digits):

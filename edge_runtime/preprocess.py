@@ -32,6 +32,10 @@ GRAIN_MARGIN = 4  # pixels around the ink left out of the grain: the soft edges 
 GRAIN_STEP = 4    # the grain is sampled on every fourth pixel of every fourth row...
 GRAIN_SAMPLE_SIDE = 120  # ...or more densely where that leaves fewer rows or columns than this
 
+BACKGROUND_DIVISOR = 6  # the background kernel is the picture's shorter side over this
+CLOSE_UP_SIDE = 256     # the close-up look's working size: a digit filling it is still 150+ pixels
+CLOSE_UP_BACKGROUND_DIVISOR = 2
+
 Candidate = collections.namedtuple("Candidate", ["box", "image"])
 Candidate.__doc__ = "A digit-like region: box (x, y, w, h) in source pixels and its 28x28 uint8 crop."
 
@@ -154,15 +158,16 @@ def is_mnist_style(gray):
     return float(border.mean()) < 64.0
 
 
-def flatten_background(ink, small=None):
+def flatten_background(ink, small=None, divisor=BACKGROUND_DIVISOR):
     """Remove lighting gradients: subtract a background estimate that strokes are too thin for.
 
-    A morphological opening with a kernel wider than any stroke keeps only the slowly
-    varying paper; it runs on the quarter-size copy `small` because the background is smooth.
+    A morphological opening with a kernel wider than any stroke (the picture's shorter side
+    over `divisor`) keeps only the slowly varying paper; it runs on the quarter-size copy
+    `small` because the background is smooth.
     """
     height, width = ink.shape
     small = quarter_size(ink) if small is None else small
-    side = max(5, min(small.shape) // 6) | 1
+    side = max(5, min(small.shape) // divisor) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
     background = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
@@ -319,9 +324,20 @@ def prepare(image, options=FindOptions()):
     return page_from_ink(ink, small, factor, offset, source.shape, options)
 
 
-def page_from_ink(ink, small, factor, offset, shape, options):
+def close_up(image, options=FindOptions()):
+    """The picture prepared for a second look at one digit held close to the camera: at most
+    CLOSE_UP_SIDE pixels long, the background estimated with a kernel half the picture wide.
+    The first look's kernel, a sixth of the picture, is narrower than where a marker digit's
+    strokes cross in a close-up (a 6's loop, an 8's waist): those parts vanish with the paper."""
+    source = to_grayscale(image)
+    work, factor = working_copy(source, CLOSE_UP_SIDE)
+    ink, small = ink_image(work)
+    return page_from_ink(ink, small, factor, 0, source.shape, options, CLOSE_UP_BACKGROUND_DIVISOR)
+
+
+def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND_DIVISOR):
     """The Page of an ink-bright working image: lighting flattened, thresholded, its blobs found."""
-    flat = flatten_background(ink, small)
+    flat = flatten_background(ink, small, divisor)
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
     mask, level = binarize(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
     contours, boxes, ids = segment.components(mask)

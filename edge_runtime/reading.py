@@ -81,11 +81,17 @@ def read_region(model, page, region, options, aspect, cuts=True):
             crops += len(parts)
             if any(r is None for r in readings):
                 continue
-            score = hypothesis_score(readings, expected)
+            score = hypothesis_score(readings, expected) + too_wide_penalty(readings, options)
             if score > best_score:
                 best, best_score = readings, score
     # The rejecter judges only the chosen pieces: it has no say in the choice (see above).
     return [r._replace(digit_probability=model.digit_probability(r.image)) for r in best], crops
+
+
+def too_wide_penalty(readings, options):
+    """A piece wider than one digit is dropped after the choice (read_page), so a reading with
+    one is worth no more than one with a piece the classifier cannot read at all."""
+    return math.log(FLOOR) * sum(r.box[2] / r.box[3] > options.max_aspect for r in readings)
 
 
 def read_page(model, page, options):

@@ -10,6 +10,7 @@ from edge_runtime.model import DEFAULT_MIN_SCORE
 
 CLOSE_UP_PIECES = 2  # a close-up digit broken by the first look came out in one or two pieces
 CLOSE_UP_MAX_BLOBS = 100  # the first look's ink blobs: 1-15 in close-ups, thousands on a speckled frame
+CLOSE_UP_BLOB = 0.2  # of the picture's height or width: the broken pieces of a close-up measured 0.22 or more
 CLOSE_UP_CANDIDATES = 4  # regions the close-up look reads: a digit filling the picture is among the biggest
 
 Digit = collections.namedtuple("Digit", ["label", "score", "box", "image", "line"], defaults=(0,))
@@ -53,11 +54,15 @@ def read_confident(model, page, min_score, options):
 
 
 def may_be_close_up(page, readings):
-    """At most CLOSE_UP_PIECES digits found in a picture of few ink blobs: perhaps one digit
-    held close to the camera, whose thick strokes the first look broke into a piece or two
-    (a frame of hundreds of blobs is texture or a page, and looking again would cost a
-    speckled frame a tenth more time)."""
-    return len(page.boxes) <= CLOSE_UP_MAX_BLOBS and len(readings) <= CLOSE_UP_PIECES
+    """At most CLOSE_UP_PIECES digits found in a picture of few ink blobs, one of which fills
+    much of it: perhaps one digit held close to the camera, whose thick strokes the first look
+    broke into a piece or two. A frame of hundreds of blobs is texture or a page (looking again
+    would cost a speckled frame a tenth more time); one whose blobs are all under CLOSE_UP_BLOB
+    of it holds no close-up (blank paper, a small digit: looking again doubled their time)."""
+    if len(page.boxes) > CLOSE_UP_MAX_BLOBS or len(readings) > CLOSE_UP_PIECES:
+        return False
+    height, width = preprocess.picture_shape(page)
+    return bool(np.any((page.boxes[:, 3] >= CLOSE_UP_BLOB * height) | (page.boxes[:, 2] >= CLOSE_UP_BLOB * width)))
 
 
 def closer_look(model, gray, page, readings, min_score, options):

@@ -49,6 +49,7 @@ def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess
 
 
 def read_confident(model, page, min_score, options):
+    """The page's readings that pass `min_score` and the rejecter, in no particular order."""
     return reading.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score],
                           preprocess.picture_shape(page))
 
@@ -67,22 +68,39 @@ def may_be_close_up(page, readings):
 
 def closer_look(model, gray, page, readings, min_score, options):
     """(page, readings): the first look's, or the close-up look's (preprocess.close_up) when
-    that finds one digit filling much of the picture, which the rejecter finds likely, and
-    which is read with more evidence (confidence times digit probability) than any piece
-    the first look found."""
+    that finds one close-up digit (is_close_up_digit) that outweighs the first look: read with
+    more evidence than any piece it found, and covering them all (two digits the first look
+    read side by side are not pieces of one)."""
     options = dataclasses.replace(options, max_candidates=CLOSE_UP_CANDIDATES)  # the biggest only
     close = preprocess.close_up(gray, options)
-    shape = preprocess.picture_shape(close)
     found = [r for r in read_confident(model, close, min_score, options)
-             if reading.is_dominant(r.box, shape) and r.digit_probability >= reading.MIN_DIGIT_PROBABILITY]
+             if is_close_up_digit(r, preprocess.picture_shape(close))]
     if len(found) != 1 or any(evidence(r) >= evidence(found[0]) for r in readings):
+        return page, readings
+    cover = preprocess.to_source_box(close, found[0].box)
+    if not all(mostly_inside(preprocess.to_source_box(page, r.box), cover) for r in readings):
         return page, readings
     return close, found
 
 
-def evidence(found):
-    """How surely a reading is one whole digit of its class."""
-    return found.score * found.digit_probability
+def is_close_up_digit(candidate, shape):
+    """At least reading.DOMINANT of the picture's height or width, and likely one digit to the
+    rejecter on its own (the close-up look has no line of digits to back it)."""
+    return reading.is_dominant(candidate.box, shape) and candidate.digit_probability >= reading.MIN_DIGIT_PROBABILITY
+
+
+def mostly_inside(box, cover):
+    """At least half of `box`'s area lies inside `cover` (both x, y, w, h)."""
+    x, y, w, h = box
+    cx, cy, cw, ch = cover
+    overlap = max(0, min(x + w, cx + cw) - max(x, cx)) * max(0, min(y + h, cy + ch) - max(y, cy))
+    return overlap >= 0.5 * w * h
+
+
+def evidence(candidate):
+    """How surely a reading is one whole digit of its class: confidence times the rejecter's
+    probability."""
+    return candidate.score * candidate.digit_probability
 
 
 def read_lines(digits):

@@ -33,8 +33,8 @@ GRAIN_STEP = 4    # the grain is sampled on every fourth pixel of every fourth r
 GRAIN_SAMPLE_SIDE = 120  # ...or more densely where that leaves fewer rows or columns than this
 
 BACKGROUND_DIVISOR = 6  # the background kernel is the picture's shorter side over this
-CLOSE_UP_SIDE = 256     # the close-up look's working size: a digit filling it is still 150+ pixels
-CLOSE_UP_BACKGROUND_DIVISOR = 2
+CLOSE_UP_SIDE = 256     # the close-up look's longest side, at most (a digit filling a frame is still 150+ pixels)
+CLOSE_UP_BACKGROUND_DIVISOR = 2  # wider than a close-up's thickest ink, where strokes cross
 
 Candidate = collections.namedtuple("Candidate", ["box", "image"])
 Candidate.__doc__ = "A digit-like region: box (x, y, w, h) in source pixels and its 28x28 uint8 crop."
@@ -315,24 +315,23 @@ def pad_small(gray, small_side=128):
     return cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper), pad
 
 
-def prepare(image, options=FindOptions()):
-    """Grayscale, pad, downscale, find the ink and its components: everything but decisions."""
+def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_DIVISOR):
+    """Grayscale, pad, downscale to at most `side` pixels, find the ink and its components:
+    everything but decisions. `divisor`: the lighting correction's kernel is the picture's
+    shorter side over it (flatten_background)."""
     source = to_grayscale(image)
     gray, offset = pad_small(source)
-    work, factor = working_copy(gray)
+    work, factor = working_copy(gray, side)
     ink, small = ink_image(work)
-    return page_from_ink(ink, small, factor, offset, source.shape, options)
+    return page_from_ink(ink, small, factor, offset, source.shape, options, divisor)
 
 
 def close_up(image, options=FindOptions()):
     """The picture prepared for a second look at one digit held close to the camera: at most
-    CLOSE_UP_SIDE pixels long, the background estimated with a kernel half the picture wide.
-    The first look's kernel, a sixth of the picture, is narrower than where a marker digit's
+    CLOSE_UP_SIDE pixels long, the lighting correction's kernel half the picture's shorter
+    side. The first look's kernel, a sixth of it, is narrower than where a marker digit's
     strokes cross in a close-up (a 6's loop, an 8's waist): those parts vanish with the paper."""
-    source = to_grayscale(image)
-    work, factor = working_copy(source, CLOSE_UP_SIDE)
-    ink, small = ink_image(work)
-    return page_from_ink(ink, small, factor, 0, source.shape, options, CLOSE_UP_BACKGROUND_DIVISOR)
+    return prepare(image, options, CLOSE_UP_SIDE, CLOSE_UP_BACKGROUND_DIVISOR)
 
 
 def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND_DIVISOR):

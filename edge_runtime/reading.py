@@ -47,8 +47,9 @@ def read_piece(model, page, region, options, whole=None):
 
 def hypothesis_score(readings, expected):
     """Summed log-confidence of the pieces' classes, less a cost per cut and a penalty for each
-    piece more or fewer than the blob's width suggests. The rejecter has no say here: it
-    judged whole wide digits (an open 4) less digit-like than the halves of a wrong cut."""
+    piece more or fewer than the blob's width suggests (read_region adds too_wide_penalty).
+    The rejecter has no say here: it judged whole wide digits (an open 4) less digit-like than
+    the halves of a wrong cut."""
     confidence = sum(math.log(max(r.score, FLOOR)) for r in readings)
     surprise = max(0.0, abs(len(readings) - expected) - 0.5)
     return confidence - CUT_PENALTY * surprise - CUT_COST * (len(readings) - 1)

@@ -2,6 +2,7 @@
 
 import cv2
 import numpy as np
+import pytest
 
 from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
 from edge_runtime import classify, preprocess, reading
@@ -88,3 +89,13 @@ def test_touching_mnist_digits_are_cut_and_read_as_two():
         right += classify.read_number(classify.classify_image(model, photo)) == f"{labels[i]}{labels[j]}"
     print(f"touching pairs: {right}/60 read right")
     assert right >= 7  # read whole, not one of them could be right
+
+
+def test_a_piece_too_wide_for_one_digit_counts_as_unreadable():
+    """Such a piece is dropped after the cut is chosen (read_page), so a cut keeping one must
+    score as if that piece could not be read at all."""
+    options = preprocess.FindOptions()
+    narrow = reading.Reading("4", 0.99, (0, 0, 20, 30), None, None)
+    wide = reading.Reading("2", 0.99, (20, 0, 60, 30), None, None)  # 2.0 wide for 1 tall
+    assert reading.too_wide_penalty([narrow, narrow], options) == 0.0
+    assert reading.too_wide_penalty([narrow, wide], options) == pytest.approx(np.log(reading.FLOOR))

@@ -73,8 +73,8 @@ def closer_look(model, gray, page, readings, min_score, options):
     read side by side are not pieces of one)."""
     options = dataclasses.replace(options, max_candidates=CLOSE_UP_CANDIDATES)  # the biggest only
     close = preprocess.close_up(gray, options)
-    found = [r for r in read_confident(model, close, min_score, options)
-             if is_close_up_digit(r, preprocess.picture_shape(close))]
+    shape = preprocess.picture_shape(close)
+    found = [r for r in read_confident(model, close, min_score, options) if is_close_up_digit(r, shape)]
     if len(found) != 1 or any(evidence(r) >= evidence(found[0]) for r in readings):
         return page, readings
     cover = preprocess.to_source_box(close, found[0].box)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
-from edge_runtime import benchmark, classify, evaluate, preprocess, synthetic_pages
+from edge_runtime import benchmark, classify, evaluate, preprocess, synthetic, synthetic_pages
 
 PAGES = 150
 RECALL, PRECISION = 0.89, 0.97        # measured on this set: 0.909 and 0.976
@@ -73,14 +73,7 @@ def test_a_thick_marker_digit_filling_the_frame_is_read_whole():
     assert len(exact) >= CLOSE_UPS_EXACT * CLOSE_UPS
     # ...and where it is: the box, mapped back from whichever look read it, is the ink's
     # (measured: intersection over union 0.70 to 0.97).
-    assert all(overlap_share(box, truth) >= 0.6 for box, truth in exact)
-
-
-def overlap_share(box, truth):
-    """Intersection over union of two (x, y, w, h) boxes."""
-    (x, y, w, h), (tx, ty, tw, th) = box, truth
-    inter = max(0, min(x + w, tx + tw) - max(x, tx)) * max(0, min(y + h, ty + th) - max(y, ty))
-    return inter / float(w * h + tw * th - inter)
+    assert all(synthetic.box_iou(box, truth) >= 0.6 for box, truth in exact)
 
 
 def test_frames_that_cannot_hold_a_broken_close_up_get_no_second_look():

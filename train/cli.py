@@ -59,6 +59,12 @@ def epoch_count(text):
     return count
 
 
+def per_recipe(recipes, field):
+    """e.g. "edge 16, seed 5": a field's value in each recipe, for --help (read from
+    train/recipe.py, so the help cannot fall behind a change of recipe)."""
+    return ", ".join(f"{name} {recipes[name][field]}" for name in sorted(recipes))
+
+
 def add_training_arguments(parser):
     """Flags shared by `train` and `pipeline`. Recipe flags left unset take --arch's recipe."""
     from mnist_edge.train.recipe import RECIPES, SCHEDULES
@@ -67,13 +73,14 @@ def add_training_arguments(parser):
     parser.add_argument("--arch", choices=sorted(RECIPES), default=defaults.arch,
                         help="edge: batch norm, augmentation, cosine schedule (default); "
                              "seed: the original recipe, for comparison")
-    parser.add_argument("--epochs", type=int, help="default: the recipe's (edge 16, seed 5)")
-    parser.add_argument("--batch-size", type=int, help="default: the recipe's (edge 128, seed 64)")
+    parser.add_argument("--epochs", type=int, help=f"default: the recipe's ({per_recipe(RECIPES, 'epochs')})")
+    parser.add_argument("--batch-size", type=int, help=f"default: the recipe's ({per_recipe(RECIPES, 'batch_size')})")
     parser.add_argument("--learning-rate", type=float, help="peak rate; default: the recipe's")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="seeded shift/rotation/scale/stroke augmentation (default: the recipe's)")
     parser.add_argument("--clean-epochs", type=epoch_count,
-                        help="the last N epochs train on unaugmented images (default: the recipe's: edge 1, seed 0)")
+                        help="the last N epochs train on unaugmented images "
+                             f"(default: the recipe's: {per_recipe(RECIPES, 'clean_epochs')})")
     parser.add_argument("--schedule", choices=SCHEDULES, help="default: the recipe's")
     parser.add_argument("--validation-size", type=int, default=defaults.validation_size,
                         help="training images held out for validation (never the test set)")

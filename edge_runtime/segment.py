@@ -17,6 +17,10 @@ piece of a split blob), or None for all of it."""
 
 # Columns: x, y, w, h, box area (merging takes the largest first).
 X, Y, W, H, AREA = range(5)
+# A detached bar (a 5's top, a 7's cross-stroke) is short and at least this wide for its
+# height; a whole digit beside a slanted neighbour is short too, but taller than wide (a 5
+# under a 7's overhang, 20x32 px, was merged into the 7 as its "bar").
+BAR_ASPECT = 0.7
 
 
 def components(mask, min_side=3):
@@ -35,14 +39,14 @@ def mergeable(anchor, pieces):
     """Which pieces belong to the anchor's digit (a 5's detached bar, a 4's open top); the
     anchor is one [x, y, w, h, area] row or one row per piece.
 
-    They overlap it in x by half the narrower width (a quarter for a flat bar, which often
-    juts out sideways), are a fair part of it (a whole digit inside a big blob's box, desk
+    They overlap it in x by half the narrower width (a quarter for a flat bar, under 0.4 of
+    the anchor's height and BAR_ASPECT or wider, which often juts out sideways), are a fair part of it (a whole digit inside a big blob's box, desk
     texture or a shadow, is not a piece of that blob), and together stay about one digit tall.
     """
     ax, ay, aw, ah = (anchor[..., k] for k in (X, Y, W, H))
     px, py, pw, ph = (pieces[:, k] for k in (X, Y, W, H))
     overlap = np.minimum(ax + aw, px + pw) - np.maximum(ax, px)
-    flat = ph < 0.4 * ah
+    flat = (ph < 0.4 * ah) & (pw >= BAR_ASPECT * ph)
     overlaps = overlap >= np.where(flat, 0.25, 0.5) * np.minimum(aw, pw)
     sizeable = np.maximum(pw / aw, ph / ah) >= 0.15
     height = np.maximum(ay + ah, py + ph) - np.minimum(ay, py)

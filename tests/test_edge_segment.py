@@ -18,6 +18,17 @@ def test_a_detached_bar_joins_its_digit_and_a_neighbour_stays_apart():
     assert sorted(sorted(int(i) for i in g) for g in groups) == [[0, 1], [2]]
 
 
+def test_a_whole_digit_under_a_slanted_neighbours_overhang_is_not_its_bar():
+    """hypjudy_05's "57": the 5 sits under the 7's top stroke, overlapping it by 7 of its 20
+    px. Short beside the tall 7, it passed as a flat bar and the pair was read as one 7."""
+    seven = (253, 90, 35, 83, 35 * 83)
+    five = (240, 113, 20, 32, 20 * 32)
+    groups = segment.merge_pieces(boxes_of([seven, five]))
+    assert sorted(sorted(int(i) for i in g) for g in groups) == [[0], [1]]
+    bar = (240, 113, 20, 8, 20 * 8)  # as short, but a bar: wider than tall
+    assert [sorted(int(i) for i in g) for g in segment.merge_pieces(boxes_of([seven, bar]))] == [[0, 1]]
+
+
 def test_merging_thousands_of_specks_compares_only_nearby_pieces(monkeypatch):
     """Comparing every pair made a speckled 640x480 frame take 20 s; the window keeps it linear."""
     rng = np.random.default_rng(0)

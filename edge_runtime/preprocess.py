@@ -22,12 +22,6 @@ MNIST_STROKE = 0.1  # stroke width / digit height in MNIST's digits, roughly
 WORKING_SIDE = 1024
 POLARITY_KERNEL = 3  # pixels of the quarter-size copy: wider than a pen stroke, narrower than gaps between strokes
 POLARITY_NOISE = 12  # grey levels of paper grain and sensor noise, ignored when weighing strokes
-# One kind of stroke must outweigh the other twice over, plus this much per pixel of the
-# quarter-size copy. At 0.2, pages on a mottled desk with a shadow across the paper (no clean
-# sheet for has_sheet_of_paper) fell through to the histogram, which read paper as ink: 6 of
-# 800 generated pages. 0.05 decides 4 of them right; every inverted real photo and every
-# padded digits.png cell, either way round, is decided the same as at 0.2.
-POLARITY_MARGIN = 0.05
 # A stroke's mean brightness in the flattened ink must be this many times the paper's grain (its
 # brightest 1 % away from any ink): pen on paper measured at 4.2x or more on real photos, the
 # specks that grain, desk texture and faint rulings leave above the threshold at 1.1-1.3x.
@@ -112,7 +106,7 @@ def is_dark_on_light(gray, small=None):
     kernel = np.ones((POLARITY_KERNEL, POLARITY_KERNEL), np.uint8)
     dark = strong_sum(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel))
     bright = strong_sum(cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel))
-    if max(dark, bright) > 2.0 * min(dark, bright) + POLARITY_MARGIN * small.size:
+    if max(dark, bright) > 2.0 * min(dark, bright) + 0.2 * small.size:
         return dark > bright
     low, median, high = percentiles(gray, (0.0005, 0.5, 0.9995))
     if median - low == high - median:
@@ -400,7 +394,7 @@ def per_frame(page, count):
 def candidate_regions(page, options=FindOptions()):
     """Regions that could be digits or runs of touching digits, the biggest first, at most
     `max_candidates` per 640x480 (a frame strewn with specks must take milliseconds)."""
-    regions = segment.plausible_regions(page.boxes, page.ids, page.mask, options)
+    regions = segment.plausible_regions(page.boxes, page.ids, page.contours, page.mask, options)
     limit = per_frame(page, options.max_candidates)
     if len(regions) > limit:
         size = [region.box[2] * region.box[3] for region in regions]

@@ -21,6 +21,10 @@ X, Y, W, H, AREA = range(5)
 # height; a whole digit beside a slanted neighbour is short too, but taller than wide (a 5
 # under a 7's overhang, 20x32 px, was merged into the 7 as its "bar").
 BAR_ASPECT = 0.7
+# A blob whose strokes are thinner than this share of its longer side is a page's edge, a
+# rule or a crease, not a digit (is_hairline): digits measured 0.033 or more on the real
+# photos and 0.05 or more on generated pages (12,550), the edges of tilted pages 0.005-0.011.
+MIN_STROKE = 0.015
 
 
 def components(mask, min_side=3):
@@ -143,7 +147,7 @@ def shape_is_plausible(box, mask, options):
     A blob cut by the frame edge is part of something outside the picture, unless it is big:
     a digit held close to the camera fills most of the frame and may touch its edge.
     """
-    x, y, w, h = (int(v) for v in box[:4])
+    x, y, w, h = map(int, box[:4].tolist())
     height, width = mask.shape
     if h < options.min_height_px or h > options.max_height_fraction * height:
         return False
@@ -155,6 +159,18 @@ def shape_is_plausible(box, mask, options):
     fill = cv2.countNonZero(mask[y:y + h, x:x + w]) / float(w * h)
     thin = w / h < 0.35  # a 1 fills its own narrow box
     return fill >= options.min_fill and (thin or fill <= options.max_fill)
+
+
+def is_hairline(contour, box):
+    """A blob whose strokes are under MIN_STROKE of its longer side: a page's edge, a rule, a
+    crease. The stroke is twice the area inside the outer contour over its length, plus the
+    pixel the contour's polygon through pixel centres leaves out: right for an open stroke,
+    and an outline closing around a hole (a 0, a whole page) measures thick. Blobs under
+    1 / MIN_STROKE pixels long are not measured: no stroke is thinner than a pixel."""
+    if max(box[W], box[H]) * MIN_STROKE < 1.0:
+        return False
+    stroke = 2.0 * cv2.contourArea(contour) / max(1.0, cv2.arcLength(contour, True)) + 1.0
+    return stroke < MIN_STROKE * max(box[W], box[H])
 
 
 def frame_edge_blobs(boxes, mask, margin):
@@ -181,20 +197,51 @@ def is_speck_cluster(boxes, members, box, options):
     return len(members) > 1 and anchor[H] < 0.5 * box[H] and anchor[W] < 0.5 * box[W]
 
 
-def plausible_regions(boxes, ids, mask, options):
+def plausible_regions(boxes, ids, contours, mask, options):
     """Regions whose merged shape could be one digit or a run of touching digits; `ids` are
-    the components' contour indices."""
+    the components' contour indices.
+
+    A group that cannot be a digit (a shadow or a page's edge that claimed the digits beside
+    it as its pieces, then failed as a speck cluster, by its shape or as a hairline) loses
+    its anchor, and its smaller pieces are grouped once more on their own. Before, such
+    digits were dropped with the group: recall on 500 generated pages rose from 93.9 % to
+    94.6 %.
+    """
     usable = np.flatnonzero(~frame_edge_blobs(boxes, mask, options.border_margin_px))
     kept = boxes[usable]
-    regions = []
-    for members in merge_pieces(kept, options.min_height_px):
-        box = group_box(kept, members)
-        if is_speck_cluster(kept, members, box, options):
-            continue
-        if shape_is_plausible(box, mask, options):
-            labels = tuple(int(ids[usable[m]]) for m in members)
-            regions.append(Region(tuple(int(v) for v in box[:4]), labels, None))
-    return regions
+
+    def outline(index):
+        return contours[ids[usable[index]]]
+    regions, failed = plausible_groups(kept, outline, np.arange(len(kept)), mask, options)
+    released = [m for box, members in failed for m in released_pieces(kept, box, members)]
+    if released:
+        regions += plausible_groups(kept, outline, np.array(released), mask, options)[0]
+    return [Region(tuple(int(v) for v in box[:4]), tuple(int(ids[usable[m]]) for m in members), None)
+            for box, members in regions]
+
+
+def released_pieces(boxes, group, members):
+    """The pieces of a failed group let go to be grouped again: not its anchor, and none whose
+    box covers over a quarter of the group's box (a shadow's patch beside a page's outline)."""
+    return [m for m in members[1:] if boxes[m, W] * boxes[m, H] <= 0.25 * group[W] * group[H]]
+
+
+def plausible_groups(boxes, outline, indices, mask, options):
+    """([(box, members)] of the groups of these components that could be digits, the same of
+    the groups of several pieces that could not); members are indices into `boxes`, the
+    group's anchor first, and `outline(index)` is a component's outer contour."""
+    plausible, failed = [], []
+    index_of = indices.tolist()
+    for group in merge_pieces(boxes[indices], options.min_height_px):
+        members = [index_of[m] for m in group]
+        box = group_box(boxes, members)
+        if (is_speck_cluster(boxes, members, box, options) or not shape_is_plausible(box, mask, options)
+                or is_hairline(outline(members[0]), boxes[members[0]])):
+            if len(members) > 1:
+                failed.append((box, members))
+        else:
+            plausible.append((box, members))
+    return plausible, failed
 
 
 def column_profile(own):

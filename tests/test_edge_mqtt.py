@@ -154,8 +154,10 @@ def photos():
 
 @pytest.fixture(scope="module")
 def long_video(photos, tmp_path_factory):
-    """One number for 400 frames: far longer than the signal tests need the camera to run."""
-    return make_video(tmp_path_factory.mktemp("long"), photos[:1], 400)
+    """One number for 3,000 frames, about 9 s of reading: far longer than the signal tests need
+    the camera to run. 400 frames (1.1 s) ran out once on a busy machine before the first
+    reading reached the subscriber and the signal was sent."""
+    return make_video(tmp_path_factory.mktemp("long"), photos[:1], 3000)
 
 
 def start_connected(settings, logs):

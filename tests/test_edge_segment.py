@@ -97,3 +97,32 @@ def test_a_very_long_run_of_touching_digits_is_still_tried_not_dropped():
     options = preprocess.FindOptions()
     counts = segment.piece_counts((0, 0, 600, 30), options, typical_aspect=0.6)
     assert counts and max(counts) == options.max_pieces
+
+
+def digits_inside_a_drawn_frame():
+    """Five digits under a thin drawn bracket, open below (inside a closed outline they would
+    be holes in it): the bracket, anchoring the merge, claims them all as its pieces, as the
+    outline of a shadow or of a sticky note does on a photo."""
+    page = np.full((480, 640), 205, np.uint8)
+    cv2.polylines(page, [np.array([[150, 360], [150, 120], [450, 120], [450, 360]])], False, 60, 2)
+    for index, digit in enumerate("35826"):
+        cv2.putText(page, digit, (175 + 56 * index, 270), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 30, 5)
+    return page
+
+
+def test_digits_claimed_by_a_shape_that_is_no_digit_are_grouped_again_on_their_own():
+    """Before, the rectangle and its five pieces failed as one speck cluster: no digit found."""
+    found = preprocess.find_digits(digits_inside_a_drawn_frame())
+    assert len(found) == 5
+    assert all(170 <= c.box[0] <= 420 and 220 <= c.box[1] <= 270 for c in found)
+
+
+def test_the_edge_of_a_tilted_page_is_a_hairline_but_a_slanted_1_is_not():
+    frame = np.full((1024, 768), 60, np.uint8)
+    cv2.fillPoly(frame, [np.array([[130, 330], [760, 215], [768, 700], [180, 795]])], 215)
+    assert preprocess.find_digits(frame) == []
+    for width, hairline in ((3, True), (14, False)):  # the edge after flattening; a marker 1 as long
+        ink = np.zeros((470, 80), np.uint8)
+        cv2.line(ink, (10, 0), (60, 469), 255, width)
+        contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        assert segment.is_hairline(contours[0], cv2.boundingRect(contours[0])) == hairline

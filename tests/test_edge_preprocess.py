@@ -162,6 +162,19 @@ def test_a_page_on_a_dark_desk_is_dark_ink_on_light_paper_however_much_desk_show
     assert len(preprocess.find_digits(frame)) == 3
 
 
+def test_thickening_a_thin_tall_9_keeps_its_small_loop_open():
+    """hypjudy_05's 9: 88 px tall, 25 wide, a ballpoint stroke of 3 px. Widened to a tenth of
+    its height (7 px more), its loop closed and the 9 read as a 1 (0.70); kept open, 9 (0.91)."""
+    own = np.zeros((88, 25), np.uint8)
+    cv2.circle(own, (12, 10), 8, 1, 3)
+    cv2.line(own, (19, 14), (7, 86), 1, 3)
+    stroke = preprocess.stroke_width(own)
+    before = preprocess.loop_area(own, stroke)
+    thick = preprocess.thicken(own * 255, own)
+    assert preprocess.stroke_width((thick > 0).astype(np.uint8)) > stroke + 1  # thickened...
+    assert preprocess.loop_area((thick > 0).astype(np.uint8), stroke) >= 0.5 * before > 0  # ...loop open
+
+
 def test_chalk_on_a_board_is_light_ink_on_dark():
     board = np.full((480, 640), 40, np.uint8)
     cv2.putText(board, "72", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 210, 10)

@@ -20,15 +20,15 @@ def readings():
 
 
 def test_real_photos_are_read_at_the_measured_level(readings):
-    """Measured: recall 94.2 %, precision 96.7 %, characters 93.9 %, 15 of 19 exact. Issue 10
-    asks for 95 / 97 / 90 / 80 %; recall, precision and exact numbers fall short (tall 7s and
-    9s read as 1s, dense touching digits), see README "What the runtime can and cannot read"."""
+    """Measured: recall 94.96 %, precision 97.1 %, characters 94.6 %, 16 of 19 exact. Issue 10
+    asks for 95 / 97 / 90 / 80 %; recall falls short by one digit (dense touching digits, a
+    4 that touches a 7), see README "What the runtime can and cannot read"."""
     total = evaluate.report(readings)
     assert total.images == 19 and total.digits == 278
-    assert total.recall >= 0.93
-    assert total.precision >= 0.96
-    assert total.characters >= 0.92
-    assert total.exact >= 14
+    assert total.recall >= 0.94
+    assert total.precision >= 0.965
+    assert total.characters >= 0.935
+    assert total.exact >= 15
 
 
 def test_real_photos_with_several_rows_come_back_line_by_line(readings):

@@ -39,13 +39,16 @@ def components(mask, min_side=3):
     return contours, np.column_stack([boxes, boxes[:, W] * boxes[:, H]]), kept
 
 
-def mergeable(anchor, pieces):
+def mergeable(anchor, pieces, digit_height=0.0):
     """Which pieces belong to the anchor's digit (a 5's detached bar, a 4's open top); the
     anchor is one [x, y, w, h, area] row or one row per piece.
 
     They overlap it in x by half the narrower width (a quarter for a flat bar, under 0.4 of
-    the anchor's height and BAR_ASPECT or wider, which often juts out sideways), are a fair part of it (a whole digit inside a big blob's box, desk
-    texture or a shadow, is not a piece of that blob), and together stay about one digit tall.
+    the anchor's height and BAR_ASPECT or wider, which often juts out sideways), are a fair
+    part of it (a whole digit inside a big blob's box, desk texture or a shadow, is not a
+    piece of that blob), and together stay about one digit tall: 1.5 times the taller of
+    the two, or of `digit_height`, the picture's typical blob (a 2 broken at its middle has
+    two short halves that together are as tall as their neighbours).
     """
     ax, ay, aw, ah = (anchor[..., k] for k in (X, Y, W, H))
     px, py, pw, ph = (pieces[:, k] for k in (X, Y, W, H))
@@ -54,7 +57,7 @@ def mergeable(anchor, pieces):
     overlaps = overlap >= np.where(flat, 0.25, 0.5) * np.minimum(aw, pw)
     sizeable = np.maximum(pw / aw, ph / ah) >= 0.15
     height = np.maximum(ay + ah, py + ph) - np.minimum(ay, py)
-    return overlaps & sizeable & (height <= 1.5 * np.maximum(ah, ph))
+    return overlaps & sizeable & (height <= 1.5 * np.maximum(np.maximum(ah, ph), digit_height))
 
 
 def union_box(boxes):
@@ -76,8 +79,9 @@ def candidate_pairs(boxes, anchors):
     return np.repeat(anchors, counts), by_x[np.arange(counts.sum()) + starts]
 
 
-def merge_pieces(boxes, min_anchor_side=0):
-    """Groups of component indices that form one digit, largest component first.
+def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
+    """Groups of component indices that form one digit, largest component first
+    (`digit_height`: see mergeable).
 
     Each unclaimed component at least `min_anchor_side` long, largest first, claims the
     smaller unclaimed ones it should merge with; smaller pieces left unclaimed are specks and
@@ -90,7 +94,7 @@ def merge_pieces(boxes, min_anchor_side=0):
     rank[order] = np.arange(len(boxes))
     anchors = np.flatnonzero(np.maximum(boxes[:, W], boxes[:, H]) >= min_anchor_side)
     anchor_of, piece = candidate_pairs(boxes, anchors)
-    keep = (rank[piece] > rank[anchor_of]) & mergeable(boxes[anchor_of], boxes[piece])
+    keep = (rank[piece] > rank[anchor_of]) & mergeable(boxes[anchor_of], boxes[piece], digit_height)
     claims = {}
     for a, p in zip(anchor_of[keep].tolist(), piece[keep].tolist()):
         claims.setdefault(a, []).append(p)
@@ -212,12 +216,20 @@ def plausible_regions(boxes, ids, contours, mask, options):
 
     def outline(index):
         return contours[ids[usable[index]]]
-    regions, failed = plausible_groups(kept, outline, np.arange(len(kept)), mask, options)
+    digit_height = median_blob_height(kept, options.min_height_px)
+    regions, failed = plausible_groups(kept, outline, np.arange(len(kept)), mask, options, digit_height)
     released = [m for box, members in failed for m in released_pieces(kept, box, members)]
     if released:
-        regions += plausible_groups(kept, outline, np.array(released), mask, options)[0]
+        regions += plausible_groups(kept, outline, np.array(released), mask, options, digit_height)[0]
     return [Region(tuple(int(v) for v in box[:4]), tuple(int(ids[usable[m]]) for m in members), None)
             for box, members in regions]
+
+
+def median_blob_height(boxes, min_height):
+    """The median height of the blobs at least `min_height` tall (0 when there are none): on a
+    page of digits, about a digit's height."""
+    heights = np.sort(boxes[boxes[:, H] >= min_height, H])
+    return float(heights[len(heights) // 2]) if len(heights) else 0.0
 
 
 def released_pieces(boxes, group, members):
@@ -226,13 +238,13 @@ def released_pieces(boxes, group, members):
     return [m for m in members[1:] if boxes[m, W] * boxes[m, H] <= 0.25 * group[W] * group[H]]
 
 
-def plausible_groups(boxes, outline, indices, mask, options):
+def plausible_groups(boxes, outline, indices, mask, options, digit_height=0.0):
     """([(box, members)] of the groups of these components that could be digits, the same of
     the groups of several pieces that could not); members are indices into `boxes`, the
     group's anchor first, and `outline(index)` is a component's outer contour."""
     plausible, failed = [], []
     index_of = indices.tolist()
-    for group in merge_pieces(boxes[indices], options.min_height_px):
+    for group in merge_pieces(boxes[indices], options.min_height_px, digit_height):
         members = [index_of[m] for m in group]
         box = group_box(boxes, members)
         if (is_speck_cluster(boxes, members, box, options) or not shape_is_plausible(box, mask, options)

@@ -20,14 +20,15 @@ def readings():
 
 
 def test_real_photos_are_read_at_the_measured_level(readings):
-    """Measured: recall 94.96 %, precision 97.1 %, characters 94.6 %, 16 of 19 exact. Issue 10
-    asks for 95 / 97 / 90 / 80 %; recall falls short by one digit (dense touching digits, a
-    4 that touches a 7), see README "What the runtime can and cannot read"."""
+    """Measured: recall 95.3 % (265 of 278), precision 97.4 %, characters 95.0 %, 16 of 19
+    exact: issue 10's 95 / 97 / 90 / 80 %. The gates sit a digit (an image) below: one digit
+    more or less is all that separates recall from 95 %. The misses: dense touching digits,
+    a 4 whose arm runs into a 7, see README "What the runtime can and cannot read"."""
     total = evaluate.report(readings)
     assert total.images == 19 and total.digits == 278
-    assert total.recall >= 0.94
-    assert total.precision >= 0.965
-    assert total.characters >= 0.935
+    assert total.recall >= 0.945
+    assert total.precision >= 0.97
+    assert total.characters >= 0.94
     assert total.exact >= 15
 
 

@@ -29,6 +29,17 @@ def test_a_whole_digit_under_a_slanted_neighbours_overhang_is_not_its_bar():
     assert [sorted(int(i) for i in g) for g in segment.merge_pieces(boxes_of([seven, bar]))] == [[0, 1]]
 
 
+def test_a_digit_broken_at_its_middle_is_joined_when_the_halves_make_one_digit_height():
+    """hypjudy_03's 2: its hook (10x8) and its base (19x12) are each far shorter than the
+    line's digits (about 22 px); together 21 px, they are one digit, not over 1.5 times the
+    taller half (18 px)."""
+    base, hook = (79, 201, 19, 12, 19 * 12), (88, 192, 10, 8, 10 * 8)
+    assert sorted(map(len, segment.merge_pieces(boxes_of([base, hook])))) == [1, 1]
+    assert [len(g) for g in segment.merge_pieces(boxes_of([base, hook]), digit_height=22.0)] == [2]
+    stacked = (79, 240, 19, 22, 19 * 22)  # a whole digit of the next line is not joined
+    assert sorted(map(len, segment.merge_pieces(boxes_of([base, hook, stacked]), digit_height=22.0))) == [1, 2]
+
+
 def test_merging_thousands_of_specks_compares_only_nearby_pieces(monkeypatch):
     """Comparing every pair made a speckled 640x480 frame take 20 s; the window keeps it linear."""
     rng = np.random.default_rng(0)
@@ -38,9 +49,9 @@ def test_merging_thousands_of_specks_compares_only_nearby_pieces(monkeypatch):
     compared = []
     real = segment.mergeable
 
-    def counting(anchor, pieces):
+    def counting(anchor, pieces, digit_height):
         compared.append(len(pieces))
-        return real(anchor, pieces)
+        return real(anchor, pieces, digit_height)
     monkeypatch.setattr(segment, "mergeable", counting)
     groups = segment.merge_pieces(boxes_of(rows))
     assert sum(len(g) for g in groups) == count

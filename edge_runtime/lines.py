@@ -4,7 +4,8 @@ Handwritten rows are rarely level (a webcam sees a page at an angle, a number is
 uphill), so lines are not horizontal bands: each box is linked to its nearest neighbour to
 the right within a cone, chains of mutual links are lines, and a gap wider than a few
 digit heights ends a line (two numbers side by side on one row are two lines). Lines are
-then ordered by row bands, top to bottom, and left to right within a band. Pure functions
+then ordered by row bands, top to bottom along the page's slope, and left to right within
+a band. Pure functions
 on (x, y, w, h) boxes, so they are tested without images or a model.
 """
 
@@ -62,8 +63,25 @@ def chains(boxes):
     return lines
 
 
-def vertical_span(boxes, line):
-    return min(boxes[i][1] for i in line), max(boxes[i][1] + boxes[i][3] for i in line)
+def vertical_span(boxes, line, slope=0.0):
+    """Top and bottom of a line, measured along the page's slope (y less slope times x)."""
+    shift = [slope * (boxes[i][0] + boxes[i][2] / 2.0) for i in line]
+    return (min(boxes[i][1] - s for i, s in zip(line, shift)),
+            max(boxes[i][1] + boxes[i][3] - s for i, s in zip(line, shift)))
+
+
+def page_slope(boxes, lines):
+    """The median slope (dy / dx) between neighbouring digits' centres over all lines: a page
+    seen at an angle tilts every row alike, so two numbers side by side on one row sit at
+    different heights in the picture. 0 without two digits on any line."""
+    slopes = []
+    for line in lines:
+        for i, j in zip(line[:-1], line[1:]):
+            dx = (boxes[j][0] + boxes[j][2] / 2.0) - (boxes[i][0] + boxes[i][2] / 2.0)
+            dy = (boxes[j][1] + boxes[j][3] / 2.0) - (boxes[i][1] + boxes[i][3] / 2.0)
+            if dx > 0:
+                slopes.append(dy / dx)
+    return float(sorted(slopes)[len(slopes) // 2]) if slopes else 0.0
 
 
 def same_band(span_a, span_b):
@@ -73,13 +91,15 @@ def same_band(span_a, span_b):
 
 
 def reading_order(boxes, lines):
-    """Lines sorted into row bands top to bottom, and left to right inside a band."""
-    pending = sorted(lines, key=lambda line: vertical_span(boxes, line)[0])
+    """Lines sorted into row bands top to bottom, and left to right inside a band; heights
+    measured along the page's slope (page_slope)."""
+    slope = page_slope(boxes, lines)
+    pending = sorted(lines, key=lambda line: vertical_span(boxes, line, slope)[0])
     ordered = []
     while pending:
         band = [pending.pop(0)]
-        span = vertical_span(boxes, band[0])
-        band += [line for line in pending if same_band(span, vertical_span(boxes, line))]
+        span = vertical_span(boxes, band[0], slope)
+        band += [line for line in pending if same_band(span, vertical_span(boxes, line, slope))]
         pending = [line for line in pending if line not in band]
         ordered += sorted(band, key=lambda line: boxes[line[0]][0])
     return ordered

@@ -32,6 +32,19 @@ def test_two_numbers_side_by_side_are_two_lines_left_first_then_the_next_row():
     assert as_text(boxes, labels) == ["1234", "567", "89", "01234"]
 
 
+def tilted_row(x0, y0, count, slope, width=20, height=30, gap=8):
+    return [(x0 + i * (width + gap), int(y0 + slope * i * (width + gap)), width, height) for i in range(count)]
+
+
+def test_on_a_page_seen_at_an_angle_the_left_number_of_a_row_still_comes_first():
+    """Rows rising 1 in 6 to the right: the right number of a row sits 60 px higher than the
+    left one, clear of its vertical range (generated pages: 12 of 369 read in a wrong order)."""
+    slope = -1 / 6
+    boxes = (tilted_row(20, 100, 4, slope) + tilted_row(380, 40, 3, slope)
+             + tilted_row(20, 180, 2, slope) + tilted_row(380, 120, 5, slope))
+    assert as_text(boxes, "1234" + "567" + "89" + "01234") == ["1234", "567", "89", "01234"]
+
+
 def test_a_column_of_single_digits_is_one_line_per_digit():
     boxes = [(100, 40 + i * 60, 20, 30) for i in range(4)]
     assert as_text(boxes[::-1], "4321") == ["1", "2", "3", "4"]

@@ -12,7 +12,9 @@ from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
 from edge_runtime import benchmark, classify, evaluate, preprocess, synthetic, synthetic_pages
 
 PAGES = 150
-RECALL, PRECISION = 0.89, 0.97        # measured on this set: 0.909 and 0.976
+# Measured on this set: recall 0.922, precision 0.979, characters 0.911 (0.879 with rows
+# banded level rather than along the page's slope).
+RECALL, PRECISION, CHARACTERS = 0.91, 0.97, 0.90
 # Measured: 5 on 30 photos; 18 before strokes had to stand out from the paper's grain.
 FALSE_DIGITS_PER_EMPTY_PAGE = 0.2
 CLOSE_UPS = 40
@@ -47,7 +49,7 @@ def test_pages_with_digits_are_read_at_the_measured_level(readings):
           f"precision {total.precision:.3f} characters {total.characters:.3f} exact {total.exact}")
     for kind, pairs in sorted(by_kind(readings).items()):
         print(f"  {kind}: {evaluate.score(pairs)}")
-    assert total.recall >= RECALL and total.precision >= PRECISION
+    assert total.recall >= RECALL and total.precision >= PRECISION and total.characters >= CHARACTERS
 
 
 def test_photos_without_digits_stay_nearly_empty(readings):

@@ -34,9 +34,9 @@ def test_real_photos_are_read_at_the_measured_level(readings):
 
 def test_real_photos_with_several_rows_come_back_line_by_line(readings):
     """Written lines come back one by one, in reading order. Measured on the 8 pages of 2-6
-    rows: 6 with the right number of lines (a very tall 1, and a gap inside a number, make
-    an extra line), 4 with every line exactly right."""
+    rows: 7 with the right number of lines (in hypjudy_04 two missed digits leave a gap that
+    splits a line in two), 5 with every line exactly right."""
     multi_row = [(lines, record) for _, _, lines, record in readings if len(record["lines"]) > 1]
     assert len(multi_row) == 8
-    assert sum(len(lines) == len(record["lines"]) for lines, record in multi_row) >= 6
-    assert sum(lines == record["lines"] for lines, record in multi_row) >= 4
+    assert sum(len(lines) == len(record["lines"]) for lines, record in multi_row) >= 7
+    assert sum(lines == record["lines"] for lines, record in multi_row) >= 5

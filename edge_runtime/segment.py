@@ -94,7 +94,12 @@ def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
     rank[order] = np.arange(len(boxes))
     anchors = np.flatnonzero(np.maximum(boxes[:, W], boxes[:, H]) >= min_anchor_side)
     anchor_of, piece = candidate_pairs(boxes, anchors)
-    keep = (rank[piece] > rank[anchor_of]) & mergeable(boxes[anchor_of], boxes[piece], digit_height)
+    # Cheap tests first: a smaller piece, its top near enough for the pair to stay one digit
+    # tall (mergeable's height test implies this); on a speckled frame most pairs fail here.
+    tall = 1.5 * np.maximum(np.maximum(boxes[anchor_of, H], boxes[piece, H]), digit_height)
+    near = (rank[piece] > rank[anchor_of]) & (np.abs(boxes[anchor_of, Y] - boxes[piece, Y]) <= tall)
+    anchor_of, piece = anchor_of[near], piece[near]
+    keep = mergeable(boxes[anchor_of], boxes[piece], digit_height)
     claims = {}
     for a, p in zip(anchor_of[keep].tolist(), piece[keep].tolist()):
         claims.setdefault(a, []).append(p)
@@ -221,7 +226,8 @@ def plausible_regions(boxes, ids, contours, mask, options):
     released = [m for box, members in failed for m in released_pieces(kept, box, members)]
     if released:
         regions += plausible_groups(kept, outline, np.array(released), mask, options, digit_height)[0]
-    return [Region(tuple(int(v) for v in box[:4]), tuple(int(ids[usable[m]]) for m in members), None)
+    contour_of = ids[usable].tolist()
+    return [Region(tuple(map(int, box[:4].tolist())), tuple(contour_of[m] for m in members), None)
             for box, members in regions]
 
 

@@ -4,9 +4,9 @@ Handwritten rows are rarely level (a webcam sees a page at an angle, a number is
 uphill), so lines are not horizontal bands: each box is linked to its nearest neighbour to
 the right within a cone, chains of mutual links are lines, and a gap wider than a few
 digit heights ends a line (two numbers side by side on one row are two lines). Lines are
-then ordered by row bands, top to bottom along the page's slope, and left to right within
-a band. Pure functions
-on (x, y, w, h) boxes, so they are tested without images or a model.
+then ordered by row bands, top to bottom, and left to right within a band; lines are
+compared along their slopes (reading_order). Pure functions on (x, y, w, h) boxes, so they
+are tested without images or a model.
 """
 
 import numpy as np
@@ -17,6 +17,9 @@ MAX_GAP_HEIGHTS = 2.2
 MAX_SLOPE_DEGREES = 42.0
 # Digits of one line differ in height (a 1 beside a small 0), but not by more than this.
 MAX_HEIGHT_RATIO = 5.0
+# A line tells the page's slope when its first and last digits' centres are this many of
+# its tallest digit's heights apart.
+SLOPE_SPAN = 3.0
 
 
 def link_costs(boxes):
@@ -63,25 +66,34 @@ def chains(boxes):
     return lines
 
 
-def vertical_span(boxes, line, slope=0.0):
-    """Top and bottom of a line, measured along the page's slope (y less slope times x)."""
-    shift = [slope * (boxes[i][0] + boxes[i][2] / 2.0) for i in line]
-    return (min(boxes[i][1] - s for i, s in zip(line, shift)),
-            max(boxes[i][1] + boxes[i][3] - s for i, s in zip(line, shift)))
+def line_slope(boxes, line):
+    """The slope (dy / dx) from a line's first digit's centre to its last's, or None when
+    they are under SLOPE_SPAN of its tallest digit's heights apart (a few pixels of wobble
+    between near neighbours would make a steep slope)."""
+    first, last = boxes[line[0]], boxes[line[-1]]
+    dx = (last[0] + last[2] / 2.0) - (first[0] + first[2] / 2.0)
+    if dx < SLOPE_SPAN * max(boxes[i][3] for i in line):
+        return None
+    return ((last[1] + last[3] / 2.0) - (first[1] + first[3] / 2.0)) / dx
 
 
-def page_slope(boxes, lines):
-    """The median slope (dy / dx) between neighbouring digits' centres over all lines: a page
-    seen at an angle tilts every row alike, so two numbers side by side on one row sit at
-    different heights in the picture. 0 without two digits on any line."""
-    slopes = []
-    for line in lines:
-        for i, j in zip(line[:-1], line[1:]):
-            dx = (boxes[j][0] + boxes[j][2] / 2.0) - (boxes[i][0] + boxes[i][2] / 2.0)
-            dy = (boxes[j][1] + boxes[j][3] / 2.0) - (boxes[i][1] + boxes[i][3] / 2.0)
-            if dx > 0:
-                slopes.append(dy / dx)
-    return float(sorted(slopes)[len(slopes) // 2]) if slopes else 0.0
+def page_slope(slopes):
+    """The median of the long lines' slopes: a page seen at an angle tilts every row alike;
+    0 without any."""
+    known = sorted(s for s in slopes if s is not None)
+    return float(known[len(known) // 2]) if known else 0.0
+
+
+def centre_x(boxes, line):
+    """The middle column of a line, its first digit's left edge to its last's right edge."""
+    return (boxes[line[0]][0] + boxes[line[-1]][0] + boxes[line[-1]][2]) / 2.0
+
+
+def vertical_span(boxes, line, slope=0.0, at_x=0.0):
+    """Top and bottom of a line carried along `slope` to the column `at_x`."""
+    shift = [slope * (at_x - (boxes[i][0] + boxes[i][2] / 2.0)) for i in line]
+    return (min(boxes[i][1] + s for i, s in zip(line, shift)),
+            max(boxes[i][1] + boxes[i][3] + s for i, s in zip(line, shift)))
 
 
 def same_band(span_a, span_b):
@@ -91,18 +103,29 @@ def same_band(span_a, span_b):
 
 
 def reading_order(boxes, lines):
-    """Lines sorted into row bands top to bottom, and left to right inside a band; heights
-    measured along the page's slope (page_slope)."""
-    slope = page_slope(boxes, lines)
-    pending = sorted(lines, key=lambda line: vertical_span(boxes, line, slope)[0])
+    """Lines sorted into row bands top to bottom, and left to right inside a band. On a page
+    seen at an angle the right number of a row sits higher than the left one, and the two
+    halves of a page may slope differently: lines are compared along their own slopes (a
+    short line along the page's, page_slope), and the bands are taken top to bottom along
+    the page's slope."""
+    slopes = [line_slope(boxes, line) for line in lines]
+    page = page_slope(slopes)
+    own = [page if slope is None else slope for slope in slopes]
+    pending = sorted(range(len(lines)), key=lambda k: vertical_span(boxes, lines[k], page)[0])
     ordered = []
     while pending:
-        band = [pending.pop(0)]
-        span = vertical_span(boxes, band[0], slope)
-        band += [line for line in pending if same_band(span, vertical_span(boxes, line, slope))]
-        pending = [line for line in pending if line not in band]
-        ordered += sorted(band, key=lambda line: boxes[line[0]][0])
+        seed = pending.pop(0)
+        band = [seed] + [k for k in pending if share_row(boxes, lines[seed], own[seed], lines[k], own[k])]
+        pending = [k for k in pending if k not in band]
+        ordered += sorted((lines[k] for k in band), key=lambda line: boxes[line[0]][0])
     return ordered
+
+
+def share_row(boxes, a, slope_a, b, slope_b):
+    """Two lines share a row when, each carried along its slope to the column halfway
+    between them, their vertical extents overlap by half the smaller one."""
+    at_x = (centre_x(boxes, a) + centre_x(boxes, b)) / 2.0
+    return same_band(vertical_span(boxes, a, slope_a, at_x), vertical_span(boxes, b, slope_b, at_x))
 
 
 def group_lines(boxes):

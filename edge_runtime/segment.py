@@ -25,6 +25,9 @@ BAR_ASPECT = 0.7
 # rule or a crease, not a digit (is_hairline): digits measured 0.033 or more on the real
 # photos and 0.05 or more on generated pages (12,550), the edges of tilted pages 0.005-0.011.
 MIN_STROKE = 0.015
+# Pieces both under this share of the picture's typical blob height may be the halves of one
+# broken digit, and join up to 1.5 times that height (one_digit_tall).
+HALF_DIGIT = 0.75
 
 
 def components(mask, min_side=3):
@@ -57,7 +60,16 @@ def mergeable(anchor, pieces, digit_height=0.0):
     overlaps = overlap >= np.where(flat, 0.25, 0.5) * np.minimum(aw, pw)
     sizeable = np.maximum(pw / aw, ph / ah) >= 0.15
     height = np.maximum(ay + ah, py + ph) - np.minimum(ay, py)
-    return overlaps & sizeable & (height <= 1.5 * np.maximum(np.maximum(ah, ph), digit_height))
+    return overlaps & sizeable & (height <= one_digit_tall(ah, ph, digit_height))
+
+
+def one_digit_tall(ah, ph, digit_height):
+    """The tallest a joined pair may be: 1.5 times the taller piece, or the picture's typical
+    blob when both pieces are well under it (the halves of a broken digit; two whole small
+    digits stacked under big ones are not joined)."""
+    taller = np.maximum(ah, ph)
+    halves = taller < HALF_DIGIT * digit_height
+    return 1.5 * np.where(halves, np.maximum(taller, digit_height), taller)
 
 
 def union_box(boxes):
@@ -96,7 +108,7 @@ def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
     anchor_of, piece = candidate_pairs(boxes, anchors)
     # Cheap tests first: a smaller piece, its top near enough for the pair to stay one digit
     # tall (mergeable's height test implies this); on a speckled frame most pairs fail here.
-    tall = 1.5 * np.maximum(np.maximum(boxes[anchor_of, H], boxes[piece, H]), digit_height)
+    tall = one_digit_tall(boxes[anchor_of, H], boxes[piece, H], digit_height)
     near = (rank[piece] > rank[anchor_of]) & (np.abs(boxes[anchor_of, Y] - boxes[piece, Y]) <= tall)
     anchor_of, piece = anchor_of[near], piece[near]
     keep = mergeable(boxes[anchor_of], boxes[piece], digit_height)
@@ -218,15 +230,16 @@ def plausible_regions(boxes, ids, contours, mask, options):
     """
     usable = np.flatnonzero(~frame_edge_blobs(boxes, mask, options.border_margin_px))
     kept = boxes[usable]
+    contour_of = ids[usable].tolist()
 
     def outline(index):
-        return contours[ids[usable[index]]]
+        return contours[contour_of[index]]
     digit_height = median_blob_height(kept, options.min_height_px)
     regions, failed = plausible_groups(kept, outline, np.arange(len(kept)), mask, options, digit_height)
     released = [m for box, members in failed for m in released_pieces(kept, box, members)]
     if released:
         regions += plausible_groups(kept, outline, np.array(released), mask, options, digit_height)[0]
-    contour_of = ids[usable].tolist()
+        regions.sort(key=lambda region: -kept[region[1][0], AREA])  # biggest anchor first, as merged
     return [Region(tuple(map(int, box[:4].tolist())), tuple(contour_of[m] for m in members), None)
             for box, members in regions]
 

@@ -45,6 +45,22 @@ def test_on_a_page_seen_at_an_angle_the_left_number_of_a_row_still_comes_first()
     assert as_text(boxes, "1234" + "567" + "89" + "01234") == ["1234", "567", "89", "01234"]
 
 
+def test_wobbly_short_numbers_on_a_level_page_keep_their_rows():
+    """Short numbers give no slope: two neighbours 28 px apart with a 12 px wobble would tilt
+    the whole page by a quarter, and lines 280 px apart by 70 px (review of the first try)."""
+    wobble = [0, 12, -6, 6, 12, 0, -6, 6, 0, 12]
+    boxes, labels, texts = [], "", []
+    for row in range(4):
+        for x0, count in ((20, 2), (300, 2)):
+            text = ""
+            for i in range(count):
+                boxes.append((x0 + 28 * i, 60 + 90 * row + wobble[(3 * row + x0 // 100 + i) % 10], 20, 30))
+                text += str((len(labels) + 1) % 10)
+                labels += text[-1]
+            texts.append(text)
+    assert as_text(boxes, labels) == texts
+
+
 def test_a_column_of_single_digits_is_one_line_per_digit():
     boxes = [(100, 40 + i * 60, 20, 30) for i in range(4)]
     assert as_text(boxes[::-1], "4321") == ["1", "2", "3", "4"]

@@ -215,11 +215,16 @@ def camera_command(path, port, *options):
             "--mqtt", f"127.0.0.1:{port}", "--mqtt-topic", TOPIC, *options]
 
 
-def heed_ctrl_c():
-    """Run in the child before it starts: a shell's background job (`pytest ... &`) ignores
-    SIGINT, its children inherit that, and Python then never turns Ctrl-C into an interrupt:
-    the camera read to the end of its video and the test failed."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+def heeding_ctrl_c(command):
+    """The command run by a Python that turns SIGINT into KeyboardInterrupt whatever it
+    inherited: a shell's background job (`pytest ... &`) ignores SIGINT, its children inherit
+    that, and Python then leaves it ignored (the camera read to the end of its video and the
+    test failed). Set in the child's own Python, not in a preexec_fn, which is unsafe while
+    the subscriber's thread runs."""
+    python, _, module, *arguments = command
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             f"sys.argv = [{module!r}] + sys.argv[1:]; runpy.run_module({module!r}, run_name='__main__')")
+    return [python, "-c", start, *arguments]
 
 
 @pytest.mark.parametrize("stop_signal, status, summary", [
@@ -229,9 +234,9 @@ def heed_ctrl_c():
 def test_a_killed_or_interrupted_camera_is_marked_offline(stop_signal, status, summary, broker, long_video):
     path, numbers = long_video
     subscriber = Subscriber(broker.port)
-    process = subprocess.Popen(camera_command(path, broker.port), cwd=REPO, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=str(REPO)),
-                               preexec_fn=heed_ctrl_c)
+    process = subprocess.Popen(heeding_ctrl_c(camera_command(path, broker.port)), cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env=dict(os.environ, PYTHONPATH=str(REPO)))
     try:
         wait_until(lambda: subscriber.numbers() or process.poll() is not None, "the first reading")
         assert process.poll() is None, "the camera ended before the signal"

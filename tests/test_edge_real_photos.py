@@ -26,7 +26,7 @@ def test_real_photos_are_read_at_the_measured_level(readings):
     a 4 whose arm runs into a 7, see README "What the runtime can and cannot read"."""
     total = evaluate.report(readings)
     assert total.images == 19 and total.digits == 278
-    assert total.recall >= 0.945
+    assert total.recall >= 0.949  # 264 of 278
     assert total.precision >= 0.97
     assert total.characters >= 0.94
     assert total.exact >= 15

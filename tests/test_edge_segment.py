@@ -123,7 +123,7 @@ def digits_inside_a_drawn_frame():
 
 
 def test_digits_claimed_by_a_shape_that_is_no_digit_are_grouped_again_on_their_own():
-    """Before, the rectangle and its five pieces failed as one speck cluster: no digit found."""
+    """Before, the bracket and its five pieces failed as one speck cluster: no digit found."""
     found = preprocess.find_digits(digits_inside_a_drawn_frame())
     assert len(found) == 5
     assert all(170 <= c.box[0] <= 420 and 220 <= c.box[1] <= 270 for c in found)

@@ -78,12 +78,14 @@ def typical_aspect(regions, options):
 
 
 def read_region(model, page, region, options, aspect, cuts=True):
-    """(best reading, crops classified): one digit, or with `cuts` the best cut into touching digits."""
+    """(best reading, crops classified and judged by the rejecter): one digit, or with `cuts`
+    the best cut into touching digits."""
     counts = segment.piece_counts(region.box, options, aspect) if cuts else [1]
     expected = region.box[2] / region.box[3] / aspect
     own = preprocess.own_ink(page, region) if counts != [1] else None
+    rejecter_helps = counts != [1] and model.rejecter is not None
     best, best_score, crops = [], -math.inf, 0
-    vetted, vetted_score = [], -math.inf
+    pick, pick_score = [], -math.inf  # the rejecter's pick: its evidence added
     for count in counts:
         if is_sure(best, expected):
             break
@@ -93,33 +95,39 @@ def read_region(model, page, region, options, aspect, cuts=True):
             if any(r is None for r in readings):
                 continue
             score = hypothesis_score(readings, expected) + too_wide_penalty(readings, options)
+            if rejecter_helps:
+                readings, combined, judgements = with_rejecter_evidence(model, readings, score, pick_score)
+                crops += judgements  # an invoke like any crop's: the frame's budget counts it
+                if combined > pick_score:
+                    pick, pick_score = readings, combined
             if score > best_score:
                 best, best_score = readings, score
-            if counts != [1] and score > vetted_score:  # the rejecter's evidence only lowers it
-                readings, score, judgements = with_rejecter_evidence(model, readings, score, vetted_score)
-                crops += judgements  # an invoke like any crop's: the frame's budget counts it
-                if score > vetted_score:
-                    vetted, vetted_score = readings, score
-    return judged(model, vetted_choice(best, vetted)), crops
+    return judged(model, vetted_choice(best, pick, options)), crops
 
 
 def judged(model, readings):
     """The readings with the rejecter's probability that each is one digit (once per crop)."""
-    return [r if r.digit_probability is not None else r._replace(digit_probability=model.digit_probability(r.image))
-            for r in readings]
+    return [judged_one(model, r) for r in readings]
+
+
+def judged_one(model, reading):
+    """The reading with the rejecter's probability, asked for only when not yet known."""
+    if reading.digit_probability is not None:
+        return reading
+    return reading._replace(digit_probability=model.digit_probability(reading.image))
 
 
 def with_rejecter_evidence(model, readings, score, to_beat):
-    """(readings judged by the rejecter, score plus its evidence, pieces judged), piece by
-    piece; it stops once the score falls to `to_beat`, which it then cannot beat (the rest are
-    left unjudged)."""
-    judged_readings = list(readings)
+    """(readings, score plus the rejecter's evidence, pieces judged), judged piece by piece.
+    The evidence only lowers a score, so judging stops once the score is down to `to_beat`:
+    the cut cannot win any more (its remaining pieces are left unjudged)."""
+    readings = list(readings)
     for index, reading in enumerate(readings):
         if score <= to_beat:
-            return judged_readings, score, index
-        judged_readings[index] = reading = judged(model, [reading])[0]
+            return readings, score, index
+        readings[index] = reading = judged_one(model, reading)
         score += rejecter_evidence([reading])
-    return judged_readings, score, len(readings)
+    return readings, score, len(readings)
 
 
 def rejecter_evidence(readings):
@@ -127,12 +135,14 @@ def rejecter_evidence(readings):
     return sum(math.log(max(r.digit_probability, REJECTER_FLOOR)) for r in readings)
 
 
-def vetted_choice(chosen, vetted):
-    """The cut the rejecter prefers when it is sure of each of its pieces, else the classifier's.
-    A run of touching digits cut wrongly leaves a piece holding parts of two digits that the
-    classifier may still read with confidence; the rejecter doubts it."""
-    if vetted and min(r.digit_probability for r in vetted) >= VETTED_PIECE:
-        return vetted
+def vetted_choice(chosen, pick, options):
+    """The rejecter's pick when it is sure of each of its pieces and none is too wide to keep,
+    else the classifier's choice. A run of touching digits cut wrongly leaves a piece holding
+    parts of two digits that the classifier may still read with confidence; the rejecter
+    doubts it."""
+    if pick and all(r.digit_probability >= VETTED_PIECE and r.box[2] / r.box[3] <= options.max_aspect
+                    for r in pick):
+        return pick
     return chosen
 
 

@@ -29,8 +29,9 @@ MIN_STROKE = 0.015
 # broken digit, and join up to 1.5 times that height (one_digit_tall).
 HALF_DIGIT = 0.75
 # Touching digits stand closer than free ones are wide: on generated pages a run of touching
-# digits took 0.51-0.68 of its height per digit, a digit alone 0.79. Counts are tried up to
-# the run's width over this share of a typical digit's.
+# digits took 0.51-0.68 of its height per digit, a digit alone 0.79 (so 0.65-0.86 of a lone
+# digit's width). Counts are tried up to one more than the run's width over this share of a
+# typical digit's width, a margin below the tightest measured.
 TIGHTEST_PITCH = 0.5
 
 

@@ -1,5 +1,7 @@
 """edge_runtime.reading: cuts chosen by the classifier, the rejecter judged in its line's context."""
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -22,13 +24,17 @@ def test_a_cut_must_raise_confidence_by_more_than_its_penalty():
 def test_the_rejecter_overrules_the_classifier_only_when_sure_of_every_piece():
     """A wrong cut of a run of touching digits leaves a piece holding parts of two, which the
     classifier may read confidently and the rejecter doubts; but letters cut apart also look
-    like digits to it, so its preferred cut wins only when it is sure of each piece."""
+    like digits to it, so its pick wins only when it is sure of each piece. A piece too wide
+    for one digit would be dropped after the choice, so a pick holding one never wins."""
+    options = preprocess.FindOptions()
     chosen = [fake("8", 0.9, (0, 0, 40, 30), 0.1)]
     sure = [fake("6", 0.9, (0, 0, 20, 30), 0.95), fake("0", 0.9, (20, 0, 20, 30), reading.VETTED_PIECE)]
     doubted = [fake("6", 0.9, (0, 0, 20, 30), 0.95), fake("0", 0.9, (20, 0, 20, 30), 0.6)]
-    assert reading.vetted_choice(chosen, sure) is sure
-    assert reading.vetted_choice(chosen, doubted) is chosen
-    assert reading.vetted_choice(chosen, []) is chosen
+    too_wide = [fake("6", 0.9, (0, 0, 20, 30), 0.95), fake("0", 0.9, (20, 0, 60, 30), 0.95)]
+    assert reading.vetted_choice(chosen, sure, options) is sure
+    assert reading.vetted_choice(chosen, doubted, options) is chosen
+    assert reading.vetted_choice(chosen, too_wide, options) is chosen
+    assert reading.vetted_choice(chosen, [], options) is chosen
     # Its evidence: a piece it rejects outright costs no more than one it doubts strongly.
     assert reading.rejecter_evidence([fake("1", 0.9, None, 0.0)]) == reading.rejecter_evidence(
         [fake("1", 0.9, None, reading.REJECTER_FLOOR)])
@@ -36,15 +42,21 @@ def test_the_rejecter_overrules_the_classifier_only_when_sure_of_every_piece():
 
 
 def test_the_rejecter_judges_a_cut_only_while_it_could_still_win():
-    """Its evidence only lowers a cut's score, so a cut scoring no more than the best so far is
-    left unjudged: fewer invokes, the same choice (the frame's crop budget counts each one)."""
+    """Its evidence only lowers a cut's score, so judging stops once the score is down to the
+    best so far: fewer invokes, the same choice (the frame's crop budget counts each one)."""
     images, _ = mnist_test_arrays()
     model = load_model(INT8_MODEL)
-    pieces = [fake("7", 0.9, (0, 0, 20, 30), None)._replace(image=images[i]) for i in range(3)]
-    judged, score, judgements = reading.with_rejecter_evidence(model, pieces, -1.0, -float("inf"))
-    assert judgements == 3 and all(r.digit_probability is not None for r in judged)
-    assert score == pytest.approx(-1.0 + reading.rejecter_evidence(judged))
-    assert reading.with_rejecter_evidence(model, pieces, -1.0, -1.0) == (pieces, -1.0, 0)
+    pieces = [fake("7", 0.9, (10 * i, 0, 20, 30), None)._replace(image=images[i]) for i in range(3)]
+    everything, score, judgements = reading.with_rejecter_evidence(model, pieces, -1.0, -math.inf)
+    assert judgements == 3 and all(r.digit_probability is not None for r in everything)
+    assert score == pytest.approx(-1.0 + reading.rejecter_evidence(everything))
+    # Down to the best so far after the first piece: the other two are left unjudged.
+    after_first = -1.0 + reading.rejecter_evidence(everything[:1])
+    partly, partly_score, judgements = reading.with_rejecter_evidence(model, pieces, -1.0, after_first)
+    assert judgements == 1 and partly_score == pytest.approx(after_first)
+    assert [r.digit_probability for r in partly] == [everything[0].digit_probability, None, None]
+    assert [r.box for r in partly] == [r.box for r in pieces]
+    assert reading.with_rejecter_evidence(model, pieces, -1.0, -1.0)[1:] == (-1.0, 0)
 
 
 def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits_or_filling_the_picture():

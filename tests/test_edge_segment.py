@@ -100,7 +100,8 @@ def test_cuts_fall_on_the_thinnest_columns_between_touching_digits():
 def test_wide_blobs_are_tried_as_several_digits_narrow_ones_as_one():
     options = preprocess.FindOptions()
     assert segment.piece_counts((0, 0, 20, 30), options) == [1]
-    # Two typical digits wide: 1 or 3, or up to 5 when packed as tightly as touching digits are.
+    # Two typical digits wide (too wide for one): 2 or 3, or up to 5 when packed as tightly as
+    # touching digits may be.
     assert segment.piece_counts((0, 0, 60, 30), options) == [2, 3, 4, 5]
     assert segment.piece_counts((0, 0, 60, 30), options, typical_aspect=0.5) == [3, 4, 5, 6]
     assert 1 in segment.piece_counts((0, 0, 33, 30), options)

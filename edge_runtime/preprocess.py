@@ -60,7 +60,7 @@ class FindOptions:
     border_margin_px: int = 1          # small candidates touching the frame edge are cut by it
     min_threshold: float = 20.0        # ink is at least this far above flattened paper (0..255)
     max_candidates: int = 80           # regions read per 640x480 of picture, at most (bounds a frame's time)
-    max_crops: int = 120               # crops classified per 640x480 before cuts stop being tried
+    max_crops: int = 120               # crops classified + cut judgements per 640x480, then no more cuts
 
 
 def to_grayscale(image):

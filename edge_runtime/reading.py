@@ -78,8 +78,8 @@ def typical_aspect(regions, options):
 
 
 def read_region(model, page, region, options, aspect, cuts=True):
-    """(best reading, crops classified and judged by the rejecter): one digit, or with `cuts`
-    the best cut into touching digits."""
+    """(best reading, crops classified plus the rejecter's judgements made weighing cuts): one
+    digit, or with `cuts` the best cut into touching digits."""
     counts = segment.piece_counts(region.box, options, aspect) if cuts else [1]
     expected = region.box[2] / region.box[3] / aspect
     own = preprocess.own_ink(page, region) if counts != [1] else None

@@ -8,6 +8,7 @@ import pytest
 
 from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
 from edge_runtime import classify, preprocess, reading
+from edge_runtime.model import DigitModel
 
 
 def fake(label, score, box, digit_probability):
@@ -130,6 +131,40 @@ def test_touching_mnist_digits_are_cut_and_read_as_two():
         right += classify.read_number(classify.classify_image(model, photo)) == f"{labels[i]}{labels[j]}"
     print(f"touching pairs: {right}/60 read right")
     assert right >= 11  # read whole, not one of them could be right; 9 without the rejecter
+
+
+def counting_calls(model):
+    """The model with its classifier and rejecter calls counted (the real ones still run)."""
+    calls = {"scores": 0, "rejecter": 0}
+    scores, digit_probability = model.scores, model.digit_probability
+
+    def counted_scores(image):
+        calls["scores"] += 1
+        return scores(image)
+
+    def counted_digit_probability(image):
+        calls["rejecter"] += 1
+        return digit_probability(image)
+    model.scores, model.digit_probability = counted_scores, counted_digit_probability
+    return calls
+
+
+def test_the_crop_budget_counts_the_rejecters_judgements_of_cuts():
+    """A frame stops trying cuts after so many crops; the rejecter's judgements of cuts cost an
+    invoke each and count too, but not when there is no rejecter to ask."""
+    images, _ = mnist_test_arrays()
+    photo = touching_pair(images[0], images[1])  # a 7 and a 2 in one blob
+    page = preprocess.prepare(photo)
+    options = preprocess.FindOptions()
+    [region] = preprocess.candidate_regions(page, options)
+    for model, judging in ((load_model(INT8_MODEL), True), (DigitModel(INT8_MODEL, rejecter=None), False)):
+        calls = counting_calls(model)
+        found, crops = reading.read_region(model, page, region, options, options.typical_aspect)
+        assert all(r.digit_probability is not None for r in found)
+        if judging:  # the kept pieces not yet judged are judged at the end, uncounted
+            assert calls["scores"] < crops <= calls["scores"] + calls["rejecter"]
+        else:
+            assert crops == calls["scores"]
 
 
 def test_a_piece_too_wide_for_one_digit_counts_as_unreadable():

@@ -82,8 +82,9 @@ def read_region(model, page, region, options, aspect, cuts=True):
     digit, or with `cuts` the best cut into touching digits."""
     counts = segment.piece_counts(region.box, options, aspect) if cuts else [1]
     expected = region.box[2] / region.box[3] / aspect
-    own = preprocess.own_ink(page, region) if counts != [1] else None
-    rejecter_helps = counts != [1] and model.rejecter is not None
+    cutting = counts != [1]
+    own = preprocess.own_ink(page, region) if cutting else None
+    rejecter_helps = cutting and model.rejecter is not None
     best, best_score, crops = [], -math.inf, 0
     pick, pick_score = [], -math.inf  # the rejecter's pick: its evidence added
     for count in counts:
@@ -102,15 +103,10 @@ def read_region(model, page, region, options, aspect, cuts=True):
                     pick, pick_score = readings, combined
             if score > best_score:
                 best, best_score = readings, score
-    return judged(model, vetted_choice(best, pick, options)), crops
+    return [judged(model, r) for r in vetted_choice(best, pick, options)], crops
 
 
-def judged(model, readings):
-    """The readings with the rejecter's probability that each is one digit (once per crop)."""
-    return [judged_one(model, r) for r in readings]
-
-
-def judged_one(model, reading):
+def judged(model, reading):
     """The reading with the rejecter's probability, asked for only when not yet known."""
     if reading.digit_probability is not None:
         return reading
@@ -125,7 +121,7 @@ def with_rejecter_evidence(model, readings, score, to_beat):
     for index, reading in enumerate(readings):
         if score <= to_beat:
             return readings, score, index
-        readings[index] = reading = judged_one(model, reading)
+        readings[index] = reading = judged(model, reading)
         score += rejecter_evidence([reading])
     return readings, score, len(readings)
 
@@ -140,8 +136,7 @@ def vetted_choice(chosen, pick, options):
     else the classifier's choice. A run of touching digits cut wrongly leaves a piece holding
     parts of two digits that the classifier may still read with confidence; the rejecter
     doubts it."""
-    if pick and all(r.digit_probability >= VETTED_PIECE and r.box[2] / r.box[3] <= options.max_aspect
-                    for r in pick):
+    if pick and all(r.digit_probability >= VETTED_PIECE and not is_too_wide(r.box, options) for r in pick):
         return pick
     return chosen
 
@@ -149,7 +144,12 @@ def vetted_choice(chosen, pick, options):
 def too_wide_penalty(readings, options):
     """A piece wider than one digit is dropped after the choice (read_page), so a reading with
     one is worth no more than one with a piece the classifier cannot read at all."""
-    return math.log(FLOOR) * sum(r.box[2] / r.box[3] > options.max_aspect for r in readings)
+    return math.log(FLOOR) * sum(is_too_wide(r.box, options) for r in readings)
+
+
+def is_too_wide(box, options):
+    """Wider than one digit for its height: such a piece is dropped (read_page)."""
+    return box[2] / box[3] > options.max_aspect
 
 
 def read_page(model, page, options):
@@ -160,12 +160,12 @@ def read_page(model, page, options):
     readings, spent = [], 0
     for region in regions:  # biggest first; cuts are tried while the crop budget lasts
         cuts = spent < budget
-        if not cuts and region.box[2] / region.box[3] > options.max_aspect:
+        if not cuts and is_too_wide(region.box, options):
             continue  # too wide for one digit, and no budget left to cut it
         found, crops = read_region(model, page, region, options, aspect, cuts)
         readings.extend(found)
         spent += crops
-    return [r for r in readings if r.box[2] / r.box[3] <= options.max_aspect]
+    return [r for r in readings if not is_too_wide(r.box, options)]
 
 
 def accept(readings, shape):

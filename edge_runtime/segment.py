@@ -356,7 +356,8 @@ def piece_counts(box, options, typical_aspect=None):
     typical = typical_aspect or options.typical_aspect
     estimate = min(options.max_pieces, max(1, int(round(aspect / typical))))
     tightest = int(round(aspect / (TIGHTEST_PITCH * typical)))
-    counts = {max(1, estimate - 1), *range(estimate, max(estimate, tightest) + 2)}
+    most = min(options.max_pieces, max(estimate, tightest) + 1)
+    counts = {max(1, estimate - 1), *range(estimate, most + 1)}
     if aspect > options.max_aspect:
         counts.discard(1)
-    return sorted(c for c in counts if c <= options.max_pieces)
+    return sorted(counts)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import mnist_test_arrays, photo_set
-from edge_runtime import preprocess, synthetic
+from edge_runtime import preprocess, synthetic, synthetic_pages
 
 
 def blank_paper(value=200, size=(480, 640)):
@@ -140,6 +140,112 @@ def test_binarize_uses_the_floor_on_blank_noisy_paper(monkeypatch):
     noise = np.random.default_rng(0).integers(0, 12, (100, 100)).astype(np.uint8)
     mask, level = preprocess.binarize(noise, min_threshold=20)
     assert level == 20 and not mask.any()
+
+
+def test_otsu_split_finds_opencvs_level_and_measures_how_cleanly_it_separates():
+    rng = np.random.default_rng(0)
+    for paper, ink, share in ((30, 150, 0.1), (10, 60, 0.02), (100, 130, 0.5)):
+        picture = np.where(rng.random((120, 160)) < share, ink, paper) + rng.normal(0, 8, (120, 160))
+        picture = np.clip(picture, 0, 255).astype(np.uint8)
+        level, _ = cv2.threshold(picture, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        split = preprocess.otsu_split(cv2.calcHist([picture], [0], None, [256], [0, 256]).ravel())
+        assert split.level == level
+    spikes = np.zeros(256)
+    spikes[[10, 200]] = (900, 100)
+    assert preprocess.otsu_split(spikes).separation == pytest.approx(1.0)
+    bell = np.exp(-0.5 * ((np.arange(256) - 128) / 20.0) ** 2)
+    assert preprocess.otsu_split(bell).separation == pytest.approx(2 / np.pi, abs=0.01)
+
+
+def faint_writing_under_a_dark_edge(with_digits, edge=(90, 231)):
+    """Flattened ink of a sheet (grain: a bell curve about 4) with faint ballpoint digits
+    (ink 40) and the desk's dark edge along the top border (ink in the `edge` range, the
+    desk's grain), as a page photographed at half size gives."""
+    rng = np.random.default_rng(1)
+    flat = np.clip(rng.normal(4, 1.5, (240, 320)), 0, 255).astype(np.uint8)
+    flat[:6] = rng.integers(*edge, (6, 320))
+    if with_digits:
+        cv2.putText(flat, "2048", (40, 150), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 40, 2)
+    return flat
+
+
+def test_the_threshold_is_found_again_without_the_blobs_on_the_border():
+    """The desk's edge set Otsu's level above the writing; without it the digits are ink."""
+    flat = faint_writing_under_a_dark_edge(with_digits=True)
+    first, level = preprocess.binarize(flat, min_threshold=20)
+    assert level >= 40 and not first[10:].any()  # the first level finds only the edge
+    mask, level = preprocess.ink_mask(flat, min_threshold=20)
+    assert 20 <= level < 40
+    np.testing.assert_array_equal(mask[10:] > 0, flat[10:] > level)
+    assert mask[flat == 40].all()
+
+
+def test_a_clean_split_without_the_border_is_followed_even_when_the_border_splits_cleaner():
+    """An even, dark desk (a page seen at an angle leaves such wedges in the corners) splits
+    the whole picture more cleanly than the writing splits the rest; the rest's split is
+    clean in itself, and the writing is ink."""
+    flat = faint_writing_under_a_dark_edge(with_digits=True, edge=(200, 201))
+    sample = np.ascontiguousarray(flat[::2, ::2])
+    inside = preprocess.away_from_border(preprocess.binarize(sample, 20)[0])
+    whole = preprocess.otsu_split(cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel())
+    rest = preprocess.otsu_split(cv2.calcHist([sample], [0], inside, [256], [0, 256]).ravel())
+    assert whole.separation > rest.separation >= preprocess.CLEAN_SPLIT
+    mask, level = preprocess.ink_mask(flat, min_threshold=20)
+    assert level < 40 and mask[flat == 40].all()
+
+
+def test_a_blank_sheet_under_a_dark_edge_keeps_the_first_threshold():
+    """Without writing, the rest of the picture is grain, one bell curve: the first level
+    stands, and the grain stays paper."""
+    flat = faint_writing_under_a_dark_edge(with_digits=False)
+    expected = preprocess.binarize(flat, min_threshold=20)
+    mask, level = preprocess.ink_mask(flat, min_threshold=20)
+    assert level == expected[1]
+    np.testing.assert_array_equal(mask, expected[0])
+
+
+def flattened_ink(image):
+    """The blurred, flattened ink that prepare() thresholds."""
+    work, _ = preprocess.working_copy(preprocess.to_grayscale(image))
+    ink, small = preprocess.ink_image(work)
+    return cv2.GaussianBlur(preprocess.flatten_background(ink, small), (3, 3), 0)
+
+
+def test_pages_without_digits_keep_the_level_their_border_set():
+    """Generated pages with no digit whose rest, without the border's blobs, splits less
+    cleanly than CLEAN_SPLIT and either than the whole picture (seed 0's pages 18, 89, 163,
+    448, 499: smudges, a blank sheet under a shadow, ruled and squared paper) or than one
+    bell curve (pages 228 and 454): their rest is grain, rulings, rims and shadows, and a
+    lower level made digits of them."""
+    images, labels = mnist_test_arrays()
+    kinds = synthetic_pages.plan_kinds(np.random.default_rng([0, 500]), 500, 0.2)
+    for index in (18, 89, 163, 448, 499, 228, 454):
+        page = synthetic_pages.make_page(np.random.default_rng([0, index]), images, labels, kinds[index])
+        assert not page.labels
+        flat = flattened_ink(page.image)
+        assert preprocess.ink_mask(flat, 20)[1] == preprocess.binarize(flat, 20)[1]
+
+
+def test_faint_writing_in_dim_light_is_still_ink():
+    """Pencil-grey digits (50 grey levels under the paper) photographed in light a third as
+    bright: their contrast falls under the threshold's floor of 20 unless the floor falls
+    with the light."""
+    page = blank_paper(200)
+    cv2.putText(page, "2048", (120, 280), cv2.FONT_HERSHEY_SIMPLEX, 4, 150, 10)
+    dim = (page * 0.35).astype(np.uint8)
+    assert preprocess.exposure(preprocess.quarter_size(page)) == 1.0
+    assert preprocess.exposure(preprocess.quarter_size(dim)) == pytest.approx(70 / preprocess.WELL_LIT)
+    for picture in (page, dim):
+        assert len(preprocess.find_digits(picture)) == 4
+
+
+def test_without_blobs_on_the_border_the_threshold_is_otsus():
+    flat = faint_writing_under_a_dark_edge(with_digits=True)
+    flat[:6] = 0
+    expected = preprocess.binarize(flat, min_threshold=20)
+    mask, level = preprocess.ink_mask(flat, min_threshold=20)
+    assert level == expected[1]
+    np.testing.assert_array_equal(mask, expected[0])
 
 
 def page_on_a_dark_desk(paper_share):

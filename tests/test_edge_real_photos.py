@@ -4,10 +4,12 @@ of that set's README, with the shipped int8 model. A development set: never trai
 import os
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from conftest_edge import INT8_MODEL, REPO, load_model, missing
-from edge_runtime import evaluate
+from edge_runtime import classify, evaluate, sources
 
 REAL_PHOTOS = Path(os.environ.get("REAL_PHOTOS_DIR", REPO.parent / "shared" / "data" / "real-photos-dev"))
 
@@ -19,10 +21,36 @@ def readings():
     return evaluate.read_folder(load_model(INT8_MODEL), REAL_PHOTOS, min_score=0.5)
 
 
+def tilted(image, degrees):
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+
+def on_a_dark_desk_at_an_angle(image):
+    """The photo as a camera at an angle sees the page, the dark desk showing in the corners."""
+    height, width = image.shape[:2]
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    seen = np.float32([[0.08 * width, 0.03 * height], [0.95 * width, 0], [width, height], [0.02 * width, 0.94 * height]])
+    return cv2.warpPerspective(image, cv2.getPerspectiveTransform(corners, seen), (width, height),
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=(50, 60, 70))
+
+
+# The same photos as a smaller camera, a soft focus, a tilted hand, dim light or a camera at an
+# angle over a dark desk would have taken them.
+CHANGES = {
+    "half size": lambda image: cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+    "out of focus": lambda image: cv2.GaussianBlur(image, (0, 0), 2.0),
+    "tilted 8 degrees": lambda image: tilted(image, 8),
+    "in dim light": lambda image: (image * 0.35).astype(image.dtype),
+    "on a dark desk at an angle": on_a_dark_desk_at_an_angle,
+}
+
+
 def test_real_photos_are_read_at_the_measured_level(readings):
-    """Measured: recall 95.7 % (266 of 278), precision 97.4 %, characters 95.7 %, 16 of 19
-    exact: issue 10's 95 / 97 / 90 / 80 %. The gates sit a digit (an image) below; two digits
-    fewer and recall would miss 95 %. The misses: dense touching digits, a 4 whose arm runs
+    """Measured: recall 96.0 % (267 of 278), precision 97.8 %, characters 96.0 %, 16 of 19
+    exact: issue 10's 95 / 97 / 90 / 80 %. The gates sit two digits (an image) below; three
+    digits fewer and recall would miss 95 %. The misses: dense touching digits, a 4 whose arm runs
     into a 7, see README "What the runtime can and cannot read"."""
     total = evaluate.report(readings)
     assert total.images == 19 and total.digits == 278
@@ -34,9 +62,32 @@ def test_real_photos_are_read_at_the_measured_level(readings):
 
 def test_real_photos_with_several_rows_come_back_line_by_line(readings):
     """Written lines come back one by one, in reading order. Measured on the 8 pages of 2-6
-    rows: 7 with the right number of lines (in hypjudy_04 two missed digits leave a gap that
-    splits a line in two), 5 with every line exactly right."""
+    rows: all 8 with the right number of lines (7 before the second look at the threshold:
+    in hypjudy_04 two missed digits left a gap that split a line in two), 5 with every line
+    exactly right. The gate allows one page a line too many or too few."""
     multi_row = [(lines, record) for _, _, lines, record in readings if len(record["lines"]) > 1]
     assert len(multi_row) == 8
     assert sum(len(lines) == len(record["lines"]) for lines, record in multi_row) >= 7
     assert sum(lines == record["lines"] for lines, record in multi_row) >= 5
+
+
+@pytest.mark.parametrize("change, least_recall, least_precision", [
+    ("half size", 0.86, 0.95), ("out of focus", 0.86, 0.95), ("tilted 8 degrees", 0.90, 0.94),
+    ("in dim light", 0.95, 0.97), ("on a dark desk at an angle", 0.84, 0.95)])
+def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least_recall, least_precision):
+    """Measured: recall / precision 88.8 / 97.2 % at half size, 88.8 / 96.1 % out of focus
+    (Gaussian sigma 2), 92.8 / 95.6 % tilted. Before the threshold left the blobs on the
+    border out (preprocess.ink_mask): 69.8, 55.0 and 88.5 % recall. The desk's edge in these
+    page photos set the level above the thinner, fainter writing, and whole pages read empty.
+    In dim light (a third as bright) 96.0 / 98.2 %; 94.2 / 96.0 % before the threshold's floor
+    fell with the light (preprocess.exposure). On a dark desk at an angle 87.1 / 96.8 %, 71.2 /
+    93.4 % before: the desk's even wedges split the whole picture more cleanly than the
+    writing splits the rest, which is still clean in itself (preprocess.CLEAN_SPLIT)."""
+    model, pairs = load_model(INT8_MODEL), []
+    for name, _, _, record in readings:
+        image = CHANGES[change](sources.read_image(str(evaluate.image_path(REAL_PHOTOS, name))))
+        pairs.append((classify.read_number(classify.classify_image(model, image, 0.5)), record["number"]))
+    total = evaluate.score(pairs)
+    assert total.digits == 278
+    assert total.recall >= least_recall
+    assert total.precision >= least_precision

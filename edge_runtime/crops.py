@@ -48,6 +48,7 @@ def prepare_page(gray, options):
     padded, offset = preprocess.pad_small(gray)
     work, factor = preprocess.working_copy(padded)
     ink = cv2.bitwise_not(work) if is_dark_on_light(gray) else work
+    options = preprocess.for_the_light(options, preprocess.quarter_size(work))
     return preprocess.page_from_ink(ink, None, factor, offset, gray.shape, options)
 
 

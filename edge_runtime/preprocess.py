@@ -33,15 +33,20 @@ GRAIN_MARGIN = 4  # pixels around the ink left out of the grain: the soft edges 
 GRAIN_STEP = 4    # the grain is sampled on every fourth pixel of every fourth row...
 GRAIN_SAMPLE_SIDE = 120  # ...or more densely where that leaves fewer rows or columns than this
 
-# The brightest 1 % of a well-lit picture is at least this bright (165-255 on the real photos,
-# over 165 on 95 % of the generated pages); in a dimmer one the threshold's floor is lower.
+# The brightest 1 % of a well-lit picture is at least this bright (165-248 on the real photos,
+# over 165 on 95 % of the generated pages); in a dimmer one the threshold's floor is lower...
 WELL_LIT = 150
 EXPOSURE_PERCENTILE = 0.99
+# ...but never under this share of it: in a dark frame (a covered lens, a dark room) sensor
+# noise then turned into thousands of blobs and a frame took 55 ms instead of 1 ms. The real
+# photos dimmed to a third measure 0.39-0.58.
+LEAST_EXPOSURE = 0.35
 # How cleanly the picture must split into ink and paper (the between-class share of the
 # variance) for the threshold to follow it: more than one bell curve of grain splits, and
-# more than the whole picture did, or this clean in itself (a page at an angle on a dark
-# desk: the desk's clean wedges split the whole at 0.90-0.93, the writing the rest at
-# 0.73-0.84; blank pages' rests, rims and shadows, split at 0.64-0.74).
+# more than the whole picture did, or this clean in itself. A page at an angle on a dark
+# desk: the desk's even wedges split the whole at 0.90-0.93, the writing the rest at
+# 0.73-0.84; blank generated pages' rests (rims, shadows, rulings) split at 0.64-0.74. The
+# ranges overlap: at 0.75 a page whose writing splits at 0.73 keeps the desk's level.
 ONE_BELL = 2 / np.pi
 CLEAN_SPLIT = 0.75
 BACKGROUND_DIVISOR = 6  # the background kernel is the picture's shorter side over this
@@ -69,7 +74,7 @@ class FindOptions:
     min_fill: float = 0.06             # ink pixels / box area; below is a thin frame or line art
     max_fill: float = 0.85             # above is a solid blob (a 1 is exempt: it is thin)
     border_margin_px: int = 1          # small candidates touching the frame edge are cut by it
-    min_threshold: float = 20.0        # ink is at least this far above flattened paper (0..255)
+    min_threshold: float = 20.0        # ink is at least this far above flattened paper (0..255) in a well-lit picture
     max_candidates: int = 80           # regions read per 640x480 of picture, at most (bounds a frame's time)
     max_crops: int = 120               # crops classified + cut judgements per 640x480, then no more cuts
 
@@ -208,11 +213,11 @@ def ink_mask(flat, min_threshold):
     cleanly than the whole did and than one bell curve of grain would, or cleanly in itself
     (CLEAN_SPLIT); a blank page's rest does not (grain, soft shadows, the page's outline)."""
     mask, level = binarize(flat, min_threshold)
-    if not any(edge.any() for edge in (mask[0], mask[-1], mask[:, 0], mask[:, -1])):
+    if min(flat.shape) < 4 or not any(edge.any() for edge in (mask[0], mask[-1], mask[:, 0], mask[:, -1])):
         return mask, level
     # Every other pixel of every other row is sample enough, at a quarter of the cost.
     sample = np.ascontiguousarray(flat[::2, ::2])
-    inside = away_from_border(np.ascontiguousarray(mask[::2, ::2]))
+    inside = np.ascontiguousarray(away_from_border(mask)[::2, ::2])
     whole = otsu_split(cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel())
     rest = otsu_split(cv2.calcHist([sample], [0], inside, [256], [0, 256]).ravel())
     second = max(rest.level, min_threshold)
@@ -240,12 +245,14 @@ def otsu_split(histogram):
     """Otsu's threshold of a 256-bin histogram and its separation (cv2.threshold takes no mask)."""
     histogram = histogram.astype(np.float64)
     total = histogram.sum()
+    if total == 0:
+        return Split(0.0, 0.0)
     levels = np.arange(256, dtype=np.float64)
     weight, mass = np.cumsum(histogram)[:-1], np.cumsum(histogram * levels)
-    mean = mass[-1] / max(total, 1)
-    variance = float((histogram * (levels - mean) ** 2).sum()) / max(total, 1)
-    share = weight / max(total, 1)
-    between = (mean * share - mass[:-1] / max(total, 1)) ** 2 / np.maximum(share * (1 - share), 1e-12)
+    mean = mass[-1] / total
+    variance = float((histogram * (levels - mean) ** 2).sum()) / total
+    share = weight / total
+    between = (mean * share - mass[:-1] / total) ** 2 / np.maximum(share * (1 - share), 1e-12)
     between[(share <= 0) | (share >= 1)] = 0.0
     best = int(np.argmax(between))
     return Split(float(best), float(between[best]) / variance if variance > 0 else 0.0)
@@ -404,17 +411,22 @@ def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_
     gray, offset = pad_small(source)
     work, factor = working_copy(gray, side)
     small = quarter_size(work)
-    options = dataclasses.replace(options, min_threshold=options.min_threshold * exposure(small))
-    ink, small = ink_image(work, small)
-    return page_from_ink(ink, small, factor, offset, source.shape, options, divisor)
+    ink, ink_small = ink_image(work, small)
+    return page_from_ink(ink, ink_small, factor, offset, source.shape, for_the_light(options, small), divisor)
+
+
+def for_the_light(options, small):
+    """The options with the threshold's floor scaled by the picture's exposure."""
+    return dataclasses.replace(options, min_threshold=options.min_threshold * exposure(small))
 
 
 def exposure(small):
-    """How bright the picture's brightest part (paper, or chalk) is against a well-lit page,
-    at most 1: ink on paper photographed in dim light is as much fainter as the paper is
-    darker, and the threshold's floor must be lower with it."""
+    """How bright the picture's brightest 1 % is against a well-lit page's, from
+    LEAST_EXPOSURE to 1: ink on paper photographed in dim light is as much fainter as the
+    paper is darker, and the threshold's floor must fall with it. (On a chalkboard it is the
+    chalk when chalk covers 1 % of the picture, else the board.)"""
     brightest = percentiles(small, (EXPOSURE_PERCENTILE,))[0]
-    return min(1.0, max(brightest, 1) / WELL_LIT)
+    return min(1.0, max(brightest / WELL_LIT, LEAST_EXPOSURE))
 
 
 def close_up(image, options=FindOptions()):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import mnist_test_arrays
-from edge_runtime import MODELS_DIR, crops
+from edge_runtime import MODELS_DIR, crops, preprocess
 from edge_runtime.errors import UserInputError
 from edge_runtime.model import DigitModel
 from prerequisites import require_module
@@ -64,6 +64,17 @@ def test_either_polarity_and_any_size_give_the_same_crop_and_reading():
             if model.labels[int(model.scores(dark).argmax())] != digit:
                 wrong.append((digit, size))
     assert wrong == [("6", 12)]  # a 12-pixel Hershey 6 closes its loop into a 0
+
+
+def test_a_crop_in_dim_light_prepares_as_reading_finds_it():
+    """Pencil-grey ink photographed in dim light: reading finds the digit (the threshold's
+    floor falls with the light), and so must preparing a crop of it for training."""
+    page = np.full((80, 60), 200, np.uint8)
+    cv2.putText(page, "7", (12, 62), cv2.FONT_HERSHEY_SIMPLEX, 2, 150, 6)
+    dim = (page * 0.35).astype(np.uint8)
+    assert len(preprocess.find_digits(dim)) == 1
+    crop = crops.prepare_crop(dim)
+    assert crop.shape == (28, 28) and crop.max() == 255
 
 
 def test_a_blank_picture_is_an_error():

@@ -39,13 +39,13 @@ WELL_LIT = 150
 EXPOSURE_PERCENTILE = 0.99
 # ...but never under this share of it: in a dark frame (a covered lens, a dark room) sensor
 # noise then turned into thousands of blobs and a frame took 55 ms instead of 1 ms. The real
-# photos dimmed to a third measure 0.39-0.58.
+# photos dimmed to a third measure 0.38-0.57.
 LEAST_EXPOSURE = 0.35
 # How cleanly the picture must split into ink and paper (the between-class share of the
 # variance) for the threshold to follow it: more than one bell curve of grain splits, and
 # more than the whole picture did, or this clean in itself. A page at an angle on a dark
-# desk: the desk's even wedges split the whole at 0.90-0.93, the writing the rest at
-# 0.73-0.84; blank generated pages' rests (rims, shadows, rulings) split at 0.64-0.74. The
+# desk: the desk's even wedges split the whole at 0.90-0.97, the writing the rest at
+# 0.73-0.89; blank generated pages' rests (rims, shadows, rulings) split at 0.64-0.74. The
 # ranges overlap: at 0.75 a page whose writing splits at 0.73 keeps the desk's level.
 ONE_BELL = 2 / np.pi
 CLEAN_SPLIT = 0.75
@@ -213,11 +213,11 @@ def ink_mask(flat, min_threshold):
     cleanly than the whole did and than one bell curve of grain would, or cleanly in itself
     (CLEAN_SPLIT); a blank page's rest does not (grain, soft shadows, the page's outline)."""
     mask, level = binarize(flat, min_threshold)
-    if min(flat.shape) < 4 or not any(edge.any() for edge in (mask[0], mask[-1], mask[:, 0], mask[:, -1])):
+    if min(flat.shape) < 4:  # all border: nothing is left to sample (OpenCV refuses a 1x1 mask)
         return mask, level
-    # Every other pixel of every other row is sample enough, at a quarter of the cost.
-    sample = np.ascontiguousarray(flat[::2, ::2])
-    inside = np.ascontiguousarray(away_from_border(mask)[::2, ::2])
+    if not any(edge.any() for edge in (mask[0], mask[-1], mask[:, 0], mask[:, -1])):
+        return mask, level
+    sample, inside = sampled_away_from_border(flat, mask)
     whole = otsu_split(cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel())
     rest = otsu_split(cv2.calcHist([sample], [0], inside, [256], [0, 256]).ravel())
     second = max(rest.level, min_threshold)
@@ -226,6 +226,13 @@ def ink_mask(flat, min_threshold):
         return mask, level
     _, mask = cv2.threshold(flat, second, 255, cv2.THRESH_BINARY)
     return mask, second
+
+
+def sampled_away_from_border(flat, mask):
+    """(every other pixel of every other row of `flat`, 255 there where no blob touching the
+    border lies): sample enough for a level, at a quarter of the cost. The blobs are found at
+    full size: sampling first could cut the thin neck that joins one to the border."""
+    return np.ascontiguousarray(flat[::2, ::2]), np.ascontiguousarray(away_from_border(mask)[::2, ::2])
 
 
 def away_from_border(mask):

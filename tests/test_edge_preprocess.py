@@ -1,5 +1,7 @@
 """edge_runtime.preprocess: photo/frame -> MNIST-style 28x28 crops, checked without a model."""
 
+import warnings
+
 import cv2
 import numpy as np
 import pytest
@@ -194,12 +196,36 @@ def test_a_clean_split_without_the_border_is_followed_even_when_the_border_split
 
 
 def test_marks_fainter_than_the_floor_stay_paper_at_the_second_level():
-    """With a floor of 30, the rest's own Otsu level (about 21) falls under it; the floor
+    """With a floor of 30, the rest's own Otsu level (19) falls under it; the floor
     still holds, so marks 25 grey levels above the paper stay paper while writing at 40 is ink."""
     flat = faint_writing_under_a_dark_edge(with_digits=True)
     flat[200:204, 40:280] = 25
     mask, level = preprocess.ink_mask(flat, min_threshold=30)
     assert level == 30 and not mask[200:204].any() and mask[flat == 40].all()
+
+
+def test_a_blob_joined_to_the_border_by_a_thin_neck_counts_as_on_the_border():
+    """Found at full size: a one-pixel neck on an odd row, which sampling every other row
+    would cut, still joins the blob to the border."""
+    mask = np.zeros((20, 20), np.uint8)
+    mask[5, 0:8] = 255       # the neck, on an odd row
+    mask[2:9, 8:14] = 255    # the blob
+    sample, inside = preprocess.sampled_away_from_border(mask, mask)
+    assert sample.shape == inside.shape == (10, 10)
+    assert sample[1:5, 4:7].all() and not inside[1:5, 4:7].any()
+
+
+def test_the_second_look_copes_with_pictures_all_ink_or_all_border():
+    """A picture all ink leaves an empty rest (no division by zero); one a pixel or a few
+    wide is all border."""
+    assert preprocess.otsu_split(np.zeros(256)) == (0.0, 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert preprocess.ink_mask(np.full((40, 40), 200, np.uint8), 20)[1] == 20
+        for shape in ((1, 1), (2, 2), (1, 40), (3, 3)):
+            picture = np.zeros(shape, np.uint8)
+            picture.flat[0] = 255
+            assert preprocess.ink_mask(picture, 20)[1] == preprocess.binarize(picture, 20)[1]
 
 
 def test_blobs_joined_to_the_border_at_a_corner_count_as_on_the_border():

@@ -82,7 +82,7 @@ def test_real_photos_with_several_rows_come_back_line_by_line(readings):
     ("half size", 0.86, 0.95), ("out of focus", 0.86, 0.95), ("tilted 8 degrees", 0.90, 0.94),
     ("in dim light", 0.95, 0.97), ("on a dark desk at an angle", 0.82, 0.95), ("a lamp to one side", 0.88, 0.95)])
 def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least_recall, least_precision):
-    """Measured, recall / precision, now and with the previous release's runtime:
+    """Measured, recall / precision, now and (in brackets) just before this change (cbd51b7):
     half size 89.2 / 97.6 % (70.1 / 96.1 %), out of focus (Gaussian sigma 2) 89.6 / 96.1 %
     (54.7 / 95.6 %), tilted 92.8 / 95.6 % (88.5 / 93.5 %), in dim light (a third as bright)
     96.4 / 98.2 % (94.6 / 95.6 %), on a dark desk at an angle 84.5 / 97.1 % (58.3 / 97.0 %),

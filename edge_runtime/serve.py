@@ -126,8 +126,7 @@ def run_serve_command(arguments):
                                                                    listeners=listeners), arguments, publisher)
         cli.print_summary("mnist-edge serve", summary)
         if summary.stopped_by in ("end of stream", "frame limit"):
-            print("mnist-edge serve: still serving the last reading; Ctrl-C to stop", file=sys.stderr, flush=True)
-            wait_until_interrupted()
+            wait_until_interrupted("mnist-edge serve: still serving the last reading; Ctrl-C to stop")
     return 0
 
 
@@ -153,8 +152,12 @@ def stop_on_sigterm():
         signal.signal(signal.SIGTERM, interrupt)
 
 
-def wait_until_interrupted():
+def wait_until_interrupted(message):
+    """Say so, then serve until Ctrl-C or SIGTERM. The message is printed inside the wait's
+    own handler: a SIGTERM sent as soon as it is read (a test, a supervisor under load) could
+    otherwise land before the wait began and end the command as interrupted (status 130)."""
     try:
+        print(message, file=sys.stderr, flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

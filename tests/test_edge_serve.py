@@ -408,6 +408,23 @@ def test_serve_command_prints_its_link_serves_the_video_and_stops_cleanly_on_sig
            [numbers[0]] * FRAMES_PER_NUMBER + [numbers[1]] * FRAMES_PER_NUMBER
 
 
+def test_a_stop_that_lands_while_still_serving_is_announced_is_a_clean_stop(monkeypatch):
+    """SIGTERM raises KeyboardInterrupt in the main thread. Sent the moment "still serving"
+    is read (here: while it is being written), it must end the wait, not the command with
+    status 130 (seen once under load in the test above)."""
+    from edge_runtime import serve
+
+    class StopWhileWriting(io.StringIO):
+        def write(self, text):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.stderr", StopWhileWriting())
+    try:
+        serve.wait_until_interrupted("mnist-edge serve: still serving the last reading; Ctrl-C to stop")
+    except KeyboardInterrupt:
+        pytest.fail("a stop during the announcement escaped the wait (the command would exit 130)")
+
+
 def test_serve_command_errors_are_one_line(video, capsys, tmp_path):
     import socket
 

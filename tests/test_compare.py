@@ -77,3 +77,9 @@ def test_summary_table_formats_every_model():
                                   "latency_us_p50": 30.0}}}
     table = report.format_table(report.summary_rows(result))
     assert "99.10" in table and "99.05" in table and "99.80" in table and "30.0" in table
+
+
+def test_the_gate_sentence_says_above_when_int8_beats_keras():
+    assert report.gap_to_keras(0.12) == "0.12 points below Keras"
+    assert report.gap_to_keras(-0.01) == "0.01 points above Keras"
+    assert report.gap_to_keras(0.0) == "level with Keras"

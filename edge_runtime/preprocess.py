@@ -12,7 +12,7 @@ import dataclasses
 import cv2
 import numpy as np
 
-from edge_runtime import lines, segment
+from edge_runtime import lines, segment, shadows
 
 MNIST_SIZE = 28
 MNIST_BOX = 20
@@ -232,15 +232,7 @@ def sampled_away_from_border(flat, mask):
     """(every other pixel of every other row of `flat`, 255 there where no blob touching the
     border lies): sample enough for a level, at a quarter of the cost. The blobs are found at
     full size: sampling first could cut the thin neck that joins one to the border."""
-    return np.ascontiguousarray(flat[::2, ::2]), np.ascontiguousarray(away_from_border(mask)[::2, ::2])
-
-
-def away_from_border(mask):
-    """255 where no ink blob touching the picture's border lies. A flood fill from an ink
-    frame drawn around the picture: a tenth of the cost of labelling every blob."""
-    framed = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=255)
-    cv2.floodFill(framed, None, (0, 0), 128, flags=8)
-    return cv2.compare(framed[1:-1, 1:-1], 128, cv2.CMP_NE)
+    return np.ascontiguousarray(flat[::2, ::2]), np.ascontiguousarray(segment.away_from_border(mask)[::2, ::2])
 
 
 Split = collections.namedtuple("Split", ["level", "separation"])
@@ -445,10 +437,12 @@ def close_up(image, options=FindOptions()):
 
 
 def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND_DIVISOR):
-    """The Page of an ink-bright working image: lighting flattened, thresholded, its blobs found."""
+    """The Page of an ink-bright working image: lighting flattened, thresholded, cast shadows
+    taken out, its blobs found."""
     flat = flatten_background(ink, small, divisor)
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
     mask, level = ink_mask(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
+    flat, mask = shadows.without_shadows(ink, flat, mask, level)
     contours, boxes, ids = segment.components(mask)
     return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape)
 
@@ -554,19 +548,11 @@ def lines_in_reading_order(boxes, options):
     ordered = []
     for line in grouped:
         heights = [boxes[i][3] for i in line]
-        floor = options.min_height_fraction * (middle(heights) if len(line) > 1 else reference)
+        floor = options.min_height_fraction * (segment.middle(heights) if len(line) > 1 else reference)
         kept = [i for i in line if boxes[i][3] >= floor]
         if kept:
             ordered.append(kept)
     return ordered
-
-
-def middle(values):
-    """The median of a few numbers. (np.median imports numpy.ma on first use, a tenth of the
-    runtime's cold start on a small machine.)"""
-    ranked = sorted(values)
-    half = len(ranked) // 2
-    return float(ranked[half]) if len(ranked) % 2 else (ranked[half - 1] + ranked[half]) / 2.0
 
 
 def typical_height(boxes, grouped):
@@ -574,5 +560,5 @@ def typical_height(boxes, grouped):
     else the tallest candidate (a single digit, or a column of single digits)."""
     heights = [boxes[i][3] for line in grouped if len(line) > 1 for i in line]
     if heights:
-        return middle(heights)
+        return segment.middle(heights)
     return float(max((b[3] for b in boxes), default=0))

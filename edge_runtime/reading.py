@@ -74,7 +74,7 @@ def typical_aspect(regions, options):
     """Width / height of this picture's single digits (the writer's hand, not MNIST's): the
     median over regions too narrow to be two digits, 1s left out."""
     aspects = [w / h for _, _, w, h in (r.box for r in regions) if 0.35 <= w / h < options.split_aspect]
-    return preprocess.middle(aspects) if len(aspects) >= 3 else options.typical_aspect
+    return segment.middle(aspects) if len(aspects) >= 3 else options.typical_aspect
 
 
 def read_region(model, page, region, options, aspect, cuts=True):

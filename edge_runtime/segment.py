@@ -144,6 +144,14 @@ def touches_border(box, shape, margin):
     return x < margin or y < margin or x + w > width - margin or y + h > height - margin
 
 
+def away_from_border(mask):
+    """255 where no ink blob touching the picture's border lies. A flood fill from an ink
+    frame drawn around the picture: a tenth of the cost of labelling every blob."""
+    framed = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=255)
+    cv2.floodFill(framed, None, (0, 0), 128, flags=8)
+    return cv2.compare(framed[1:-1, 1:-1], 128, cv2.CMP_NE)
+
+
 def border_contact(mask, box, margin):
     """Ink pixels of the box that lie on the frame's edge rows and columns."""
     x, y, w, h = (int(v) for v in box[:4])
@@ -247,6 +255,14 @@ def plausible_regions(boxes, ids, contours, mask, options):
         regions.sort(key=lambda region: -kept[region[1][0], AREA])  # biggest anchor first, as merged
     return [Region(tuple(map(int, box[:4].tolist())), tuple(contour_of[m] for m in members), None)
             for box, members in regions]
+
+
+def middle(values):
+    """The median of a few numbers. (np.median imports numpy.ma on first use, a tenth of the
+    runtime's cold start on a small machine.)"""
+    ranked = sorted(values)
+    half = len(ranked) // 2
+    return float(ranked[half]) if len(ranked) % 2 else (ranked[half - 1] + ranked[half]) / 2.0
 
 
 def median_blob_height(boxes, min_height):

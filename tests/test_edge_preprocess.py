@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import mnist_test_arrays, photo_set
-from edge_runtime import preprocess, synthetic, synthetic_pages
+from edge_runtime import preprocess, segment, synthetic, synthetic_pages
 
 
 def blank_paper(value=200, size=(480, 640)):
@@ -234,13 +234,13 @@ def test_blobs_joined_to_the_border_at_a_corner_count_as_on_the_border():
     mask[0, 0] = mask[1, 1] = 255
     mask[2:6, 2:6] = 255
     mask[8:10, 8:10] = 255
-    inside = preprocess.away_from_border(mask)
+    inside = segment.away_from_border(mask)
     assert not inside[2:6, 2:6].any() and inside[8:10, 8:10].all()
 
 
 def test_no_second_look_without_ink_on_the_border(monkeypatch):
     looked = []
-    monkeypatch.setattr(preprocess, "away_from_border", lambda mask: looked.append(mask))
+    monkeypatch.setattr(segment, "away_from_border", lambda mask: looked.append(mask))
     flat = faint_writing_under_a_dark_edge(with_digits=True)
     flat[:6] = 0
     preprocess.ink_mask(flat, min_threshold=20)

@@ -42,8 +42,20 @@ def lamp_to_one_side(image):
     return (image * light).astype(image.dtype)
 
 
+def shadow_across(image):
+    """A hand's or a phone's shadow: a band a tenth of the photo wide, leaning, from its top to
+    its bottom, with 55 % of the light in it and soft edges."""
+    height, width = image.shape[:2]
+    left, band, lean = 0.35 * width, 0.1 * width, 0.1 * width
+    corners = np.array([[left, 0], [left + band, 0], [left + band - lean, height], [left - lean, height]], np.int32)
+    shade = np.ones((height, width), np.float32)
+    cv2.fillPoly(shade, [corners], 0.55)
+    shade = cv2.GaussianBlur(shade, (0, 0), 0.01 * max(height, width))
+    return (image * shade.reshape(shade.shape + (1,) * (image.ndim - 2))).astype(image.dtype)
+
+
 # The same photos as a smaller camera, a soft focus, a tilted hand, dim light, a camera at an
-# angle over a dark desk or a lamp to one side would have taken them.
+# angle over a dark desk, a lamp to one side or a hand over the page would have taken them.
 CHANGES = {
     "half size": lambda image: cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
     "out of focus": lambda image: cv2.GaussianBlur(image, (0, 0), 2.0),
@@ -51,6 +63,7 @@ CHANGES = {
     "in dim light": lambda image: (image * 0.35).astype(image.dtype),
     "on a dark desk at an angle": on_a_dark_desk_at_an_angle,
     "a lamp to one side": lamp_to_one_side,
+    "a shadow across it": shadow_across,
 }
 
 
@@ -80,7 +93,8 @@ def test_real_photos_with_several_rows_come_back_line_by_line(readings):
 
 @pytest.mark.parametrize("change, least_recall, least_precision", [
     ("half size", 0.86, 0.95), ("out of focus", 0.86, 0.95), ("tilted 8 degrees", 0.90, 0.94),
-    ("in dim light", 0.95, 0.97), ("on a dark desk at an angle", 0.82, 0.95), ("a lamp to one side", 0.88, 0.95)])
+    ("in dim light", 0.95, 0.97), ("on a dark desk at an angle", 0.82, 0.95), ("a lamp to one side", 0.88, 0.95),
+    ("a shadow across it", 0.88, 0.93)])
 def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least_recall, least_precision):
     """Measured, recall / precision, now and (in brackets) just before this change (cbd51b7):
     half size 89.2 / 97.6 % (70.1 / 96.1 %), out of focus (Gaussian sigma 2) 89.6 / 96.1 %
@@ -89,7 +103,9 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
     a lamp to one side 91.0 / 97.3 % (78.4 / 98.6 %). The desk's edge along the border had
     set the threshold above thinner, fainter or blurred writing, and whole pages read empty
     (preprocess.ink_mask); in dim light the threshold's floor now falls with the light
-    (preprocess.exposure)."""
+    (preprocess.exposure). A shadow across the page 91.0 / 94.4 % (73.0 / 97.1 % just before
+    shadows were taken out, f297d53): the band was one blob holding the digits it crossed
+    (edge_runtime/shadows.py); digits read in the shade now are misread more often."""
     model, pairs = load_model(INT8_MODEL), []
     for name, _, _, record in readings:
         image = CHANGES[change](sources.read_image(str(evaluate.image_path(REAL_PHOTOS, name))))

@@ -1,0 +1,97 @@
+"""edge_runtime.shadows: a shadow cast across the page is paper, the digits in it are ink."""
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
+from edge_runtime import classify, preprocess, shadows
+
+ROW = (3, 2, 1, 18, 4, 8, 11, 0)  # MNIST test digits 0, 1, 2, 3, 4, 5, 6, 7
+ROW_TOP, DIGIT_SIDE = 200, 56
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(INT8_MODEL)
+
+
+def sheet_with_a_row(bold_digit=None):
+    """(grey paper with grain and MNIST test digits written dark in a row, their number);
+    `bold_digit`: one more digit, three times as tall and drawn with a marker, below them."""
+    images, labels = mnist_test_arrays()
+    paper = np.random.default_rng(0).normal(200, 3, (480, 640))
+    for place, index in enumerate(ROW):
+        left = 40 + place * 70
+        paper[ROW_TOP:ROW_TOP + DIGIT_SIDE, left:left + DIGIT_SIDE] -= 150 * written(images[index], DIGIT_SIDE)
+    if bold_digit is not None:
+        marker = cv2.dilate(written(images[bold_digit], 168), np.ones((9, 9), np.uint8))
+        paper[290:458, 230:398] -= 170 * marker
+    return np.clip(paper, 0, 255).astype(np.uint8), "".join(str(labels[i]) for i in ROW)
+
+
+def written(digit, side):
+    """An MNIST digit as ink, 0..1, scaled to `side` pixels."""
+    return cv2.resize(digit, (side, side), interpolation=cv2.INTER_LINEAR) / 255.0
+
+
+def cast_shadow(image, left, width=60, light=0.55):
+    """A soft-edged shadow band, leaning, from the top of the picture to the bottom, with
+    `light` of the light in it: a hand's or a phone's shadow, narrower than the lighting
+    correction's kernel (80 pixels here)."""
+    height = image.shape[0]
+    shade = np.ones(image.shape, np.float32)
+    band = np.array([[left, 0], [left + width, 0], [left + width - 60, height], [left - 60, height]], np.int32)
+    cv2.fillPoly(shade, [band], light)
+    return (image * cv2.GaussianBlur(shade, (0, 0), 4.0)).astype(np.uint8)
+
+
+def test_digits_under_a_shadow_across_the_row_are_read(model):
+    """Without the shadow step the band is one blob holding the digits it crosses: the row
+    read "0123567" or worse, the band itself as a digit."""
+    sheet, number = sheet_with_a_row()
+    for left in (150, 330, 480):
+        shaded = cast_shadow(sheet, left)
+        assert classify.read_number(classify.classify_image(model, shaded)) == number, left
+
+
+def test_the_shadow_away_from_the_digits_is_paper():
+    sheet, _ = sheet_with_a_row()
+    shaded = cast_shadow(sheet, 330)
+    mask = preprocess.prepare(shaded).mask
+    band = cast_shadow(np.full(sheet.shape, 255, np.uint8), 330) < 200
+    outside_the_row = band.copy()
+    outside_the_row[ROW_TOP - 10:ROW_TOP + DIGIT_SIDE + 10] = False
+    assert outside_the_row.sum() > 10_000
+    assert (mask[outside_the_row] > 0).mean() < 0.005
+
+
+def test_a_bold_digit_beside_thin_writing_is_ink_not_a_shadow(model):
+    """Far thicker than the row's strokes, but as dark as they are: left as it is."""
+    sheet, number = sheet_with_a_row(bold_digit=ROW[5])
+    page = prepare_parts(sheet)
+    assert shadows.has_thick_ink(page["mask"])
+    flat, mask = shadows.without_shadows(page["ink"], page["flat"], page["mask"], page["level"])
+    assert flat is page["flat"] and mask is page["mask"]
+    assert classify.read_lines(classify.classify_image(model, sheet)) == [number, "5"]
+
+
+def test_ballpoint_writing_alone_takes_only_the_cheap_look():
+    """Strokes up to 9 pixels wide, a ballpoint's or a pencil's at 640x480: no blob is labelled."""
+    sheet = np.full((480, 640), 200, np.uint8)
+    for row, (font, scale) in enumerate(((cv2.FONT_HERSHEY_PLAIN, 4.0), (cv2.FONT_HERSHEY_SIMPLEX, 2.0),
+                                         (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.0))):
+        cv2.putText(sheet, "2048 1375", (40, 120 + 130 * row), font, scale, 40, 1, cv2.LINE_AA)
+    page = prepare_parts(sheet)
+    assert page["mask"].any() and not shadows.has_thick_ink(page["mask"])
+    flat, mask = shadows.without_shadows(page["ink"], page["flat"], page["mask"], page["level"])
+    assert flat is page["flat"] and mask is page["mask"]
+
+
+def prepare_parts(gray):
+    """The ink, flattened ink, mask and level that preprocess.page_from_ink hands the step."""
+    small = preprocess.quarter_size(gray)
+    ink, ink_small = preprocess.ink_image(gray, small)
+    flat = preprocess.flatten_background(ink, ink_small)
+    mask, level = preprocess.ink_mask(cv2.GaussianBlur(flat, (3, 3), 0), preprocess.FindOptions().min_threshold)
+    return {"ink": ink, "flat": flat, "mask": mask, "level": level}

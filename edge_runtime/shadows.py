@@ -17,6 +17,7 @@ import numpy as np
 from edge_runtime import segment
 
 SAMPLE = 4  # the cheap test looks at every fourth pixel of every fourth row
+SQUARE = np.ones((3, 3), np.uint8)
 # A shadow's widest point lies at least this many times as far from its edge as a typical
 # stroke's does (measured on generated pages: shadows 4.6-20 times; bold or big digits beside
 # smaller writing 3.1-19 times, which FAINTER keeps), and at least MIN_HALF_WIDTH pixels.
@@ -65,10 +66,10 @@ def has_thick_ink(mask):
     core = inner if cv2.countNonZero(inner) else sample
     ink, strokes = cv2.countNonZero(core), 0
     while ink and cv2.countNonZero(core) * 2 > ink:
-        core = cv2.erode(core, np.ones((3, 3), np.uint8))
+        core = cv2.erode(core, SQUARE)
         strokes += 1
-    reach = 2 * int(THICKER * strokes) + 1
-    return bool(ink) and min(sample.shape) > reach and cv2.erode(sample, np.ones((reach, reach), np.uint8)).any()
+    deep = int(THICKER * strokes)  # erosions by a 3x3 square, one by a (2 deep + 1) square
+    return bool(ink) and min(sample.shape) > 2 * deep + 1 and cv2.erode(sample, SQUARE, iterations=deep).any()
 
 
 def on_border(mask):

@@ -215,7 +215,7 @@ def ink_mask(flat, min_threshold):
     mask, level = binarize(flat, min_threshold)
     if min(flat.shape) < 4:  # all border: nothing is left to sample (OpenCV refuses a 1x1 mask)
         return mask, level
-    if not any(edge.any() for edge in (mask[0], mask[-1], mask[:, 0], mask[:, -1])):
+    if not segment.ink_on_border(mask):
         return mask, level
     sample, inside = sampled_away_from_border(flat, mask)
     whole = otsu_split(cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel())
@@ -439,12 +439,18 @@ def close_up(image, options=FindOptions()):
 def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND_DIVISOR):
     """The Page of an ink-bright working image: lighting flattened, thresholded, cast shadows
     taken out, its blobs found."""
-    flat = flatten_background(ink, small, divisor)
-    # Denoise only the image that decides what is ink; crops keep their sharp strokes.
-    mask, level = ink_mask(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
+    flat, mask, level = thresholded(ink, small, options, divisor)
     flat, mask = shadows.without_shadows(ink, flat, mask, level)
     contours, boxes, ids = segment.components(mask)
     return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape)
+
+
+def thresholded(ink, small, options, divisor=BACKGROUND_DIVISOR):
+    """(flat, mask, level): the ink with its lighting flattened, and what of it is ink."""
+    flat = flatten_background(ink, small, divisor)
+    # Denoise only the image that decides what is ink; crops keep their sharp strokes.
+    mask, level = ink_mask(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
+    return flat, mask, level
 
 
 def paper_grain(flat, mask):

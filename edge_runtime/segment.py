@@ -152,6 +152,11 @@ def away_from_border(mask):
     return cv2.compare(framed[1:-1, 1:-1], 128, cv2.CMP_NE)
 
 
+def ink_on_border(mask):
+    """Ink on the picture's outermost rows or columns."""
+    return any(cv2.countNonZero(edge) for edge in (mask[0], mask[-1], mask[:, 0], mask[:, -1]))
+
+
 def border_contact(mask, box, margin):
     """Ink pixels of the box that lie on the frame's edge rows and columns."""
     x, y, w, h = (int(v) for v in box[:4])

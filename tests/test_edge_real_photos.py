@@ -103,7 +103,7 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
     a lamp to one side 91.0 / 97.3 % (78.4 / 98.6 %). The desk's edge along the border had
     set the threshold above thinner, fainter or blurred writing, and whole pages read empty
     (preprocess.ink_mask); in dim light the threshold's floor now falls with the light
-    (preprocess.exposure). A shadow across the page 91.0 / 94.4 % (73.0 / 97.1 % just before
+    (preprocess.exposure). A shadow across the page 91.4 / 94.8 % (73.0 / 97.1 % just before
     shadows were taken out, f297d53): the band was one blob holding the digits it crossed
     (edge_runtime/shadows.py); digits read in the shade now are misread more often."""
     model, pairs = load_model(INT8_MODEL), []

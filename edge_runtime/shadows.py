@@ -20,7 +20,7 @@ SAMPLE = 4  # the cheap test looks at every fourth pixel of every fourth row
 SQUARE = np.ones((3, 3), np.uint8)
 # A shadow's widest point lies at least this many times as far from its edge as a typical
 # stroke's does (measured on generated pages: shadows 4.6-20 times; bold or big digits beside
-# smaller writing 3.1-19 times, which FAINTER keeps), and at least MIN_HALF_WIDTH pixels: the
+# smaller writing 3.1-19 times, which FAINTER keeps), and more than MIN_HALF_WIDTH pixels: the
 # cheap look opens only for ink about 25 pixels across or more (three erosions of the sample
 # at the least), so narrower shadows (a pen's) are left as they are.
 THICKER = 3.0
@@ -71,7 +71,8 @@ def has_thick_ink(mask):
     of the ink that does not touch the border (a shadow or a desk reaching in from the border
     can outweigh the writing), one at the least. Some ink must then survive THICKER times as
     many; only then is the full test worth its cost. An erosion leaves an all-ink sample as
-    it is (OpenCV pads with ink), so they are counted only up to the sample's size."""
+    it is (OpenCV pads with ink), so they are counted only up to half the sample's shorter
+    side: from there no ink could survive THICKER times as many anyway."""
     sample = np.ascontiguousarray(mask[::SAMPLE, ::SAMPLE])
     inner = cv2.bitwise_and(sample, segment.away_from_border(sample)) if segment.ink_on_border(sample) else sample
     core = inner if cv2.countNonZero(inner) else sample

@@ -6,9 +6,9 @@ shadow narrower than that kernel (its edge, the wedge of a phone's shadow, a pen
 the flattened ink above the threshold: one thick blob that swallows the digits it crosses,
 read as one big digit or dropped as too wide.
 
-Such a blob is several times thicker than the picture's strokes and fainter than its writing.
-Inside its box the background is estimated again with a kernel a few strokes wide: the shadow
-goes with the paper, the digits in it stay.
+Such a blob is several times thicker than the picture's strokes and, unlike a bold digit, no
+darker than its writing. Inside its box the background is estimated again with a kernel a few
+strokes wide: the shadow goes with the paper, the digits in it stay.
 """
 
 import cv2

@@ -26,10 +26,21 @@ def draw_accuracy_vs_size(axes, models):
         axes.annotate(name, (record["bytes"] / 1024, 100 * record["accuracy"]), fontsize=8,
                       xytext=(4, 4), textcoords="offset points")
     axes.set_xscale("log")
+    plain_log_ticks(axes.xaxis)
     axes.set_xlabel("file size (KiB, log scale)")
     axes.set_ylabel("test accuracy (%)")
     axes.set_title("accuracy vs size")
     axes.grid(alpha=0.3)
+
+
+def plain_log_ticks(axis):
+    """Ticks written 60, 100, 200 in the plain font. The log scale's own labels are math text,
+    which loads matplotlib's STIX fonts: where the font cache does not list them (a system
+    matplotlib sharing ~/.cache/matplotlib) each lookup printed a 'findfont' warning."""
+    from matplotlib.ticker import LogFormatter
+
+    axis.set_major_formatter(LogFormatter())
+    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
 
 
 def draw_accuracy_vs_latency(axes, side_by_side):

@@ -1,7 +1,10 @@
 """Two architectures side by side in the comparison report: table, markdown, PNG, and the CLI."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -54,6 +57,35 @@ def test_markdown_and_png_show_both(two_architectures, tmp_path):
                                                          if k != "side_by_side"})
     report_plot.plot_report(two_architectures, tmp_path / "report.png")
     assert (tmp_path / "report.png").read_bytes()[:8] == PNG_MAGIC
+
+
+DROP_STIX_FROM_FONT_CACHE = r"""
+import glob, json, os, matplotlib.font_manager
+for path in glob.glob(os.path.join(os.environ["MPLCONFIGDIR"], "fontlist-*.json")):
+    cache = json.load(open(path))
+    cache["ttflist"] = [font for font in cache["ttflist"] if "STIX" not in font["name"]]
+    json.dump(cache, open(path, "w"))
+"""
+
+DRAW_REPORT = r"""
+import json, sys
+from mnist_edge.export import report_plot
+report_plot.plot_report(json.load(open(sys.argv[1])), sys.argv[2])
+"""
+
+
+def test_the_png_needs_no_font_beyond_the_plain_one(two_architectures, tmp_path):
+    """A font cache without matplotlib's STIX fonts (a system matplotlib that shares
+    ~/.cache/matplotlib lists only system fonts) made a newcomer's `make pipeline` print 21
+    'findfont: Font family STIXGeneral not found' warnings: log-scale ticks were math text."""
+    require_module("matplotlib")
+    environment = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "matplotlib")}
+    subprocess.run([sys.executable, "-c", DROP_STIX_FROM_FONT_CACHE], env=environment, check=True)
+    (tmp_path / "report.json").write_text(json.dumps(two_architectures))
+    drawn = subprocess.run([sys.executable, "-c", DRAW_REPORT, str(tmp_path / "report.json"), str(tmp_path / "report.png")],
+                           env=environment, capture_output=True, text=True, check=True)
+    assert (tmp_path / "report.png").read_bytes()[:8] == PNG_MAGIC
+    assert "findfont" not in drawn.stderr
 
 
 def test_compare_cli_with_against(small_run, mnist_npz_path, tmp_path, capsys):

@@ -134,3 +134,11 @@ def group_lines(boxes):
         return []
     array = np.array([b[:4] for b in boxes], dtype=np.float64)
     return reading_order(array, chains(array))
+
+
+def unordered_lines(boxes):
+    """Box indices per line, lines in no particular order: group_lines without the ordering,
+    whose cost grows with the square of the lines (4 ms for 60 boxes of speckle)."""
+    if len(boxes) == 0:
+        return []
+    return chains(np.array([b[:4] for b in boxes], dtype=np.float64))

@@ -78,3 +78,12 @@ def test_a_row_does_not_link_to_a_much_taller_blob_beside_it():
 
 def test_no_boxes_no_lines():
     assert lines.group_lines([]) == []
+    assert lines.unordered_lines([]) == []
+
+
+def test_unordered_lines_are_the_lines_of_group_lines():
+    """The same lines, each left to right, only not put in reading order."""
+    boxes = row(20, 50, 4) + row(400, 52, 3) + row(20, 150, 2) + row(400, 148, 5)
+    shuffled = [boxes[i] for i in (9, 3, 0, 13, 5, 7, 1, 11, 4, 8, 2, 12, 6, 10)]
+    assert sorted(lines.unordered_lines(shuffled)) == sorted(lines.group_lines(shuffled))
+    assert len(lines.unordered_lines(shuffled)) == 4

@@ -72,6 +72,28 @@ def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits_or_filling_the_pi
     assert reading.accept([doubtful_alone], (90, 1000)) == [doubtful_alone]  # 30 of 90 px tall
 
 
+def test_in_a_line_of_text_only_the_crops_the_rejecter_is_sure_of_stay():
+    """A word's letters cut into digit-like pieces: an "n" read as "1" (doubted) and "7" (sure),
+    the rest of the word turned down outright. As many turned down as sure: the line is text."""
+    sure = reading.VETTED_PIECE
+    one = fake("1", 0.99, (100, 100, 8, 30), (reading.MIN_DIGIT_PROBABILITY + sure) / 2)
+    seven = fake("7", 0.95, (110, 100, 18, 30), sure)
+    letters = [fake("0", 0.9, (140 + 30 * i, 100, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(2)]
+    assert reading.accept([one, seven] + letters, (1000, 1000)) == [seven]
+    assert reading.accept([one, seven] + letters[:1], (1000, 1000)) == [one, seven]  # one letter: no text
+
+
+def test_digits_beside_junk_or_confident_1s_are_no_line_of_text():
+    """More sure digits than turned-down crops: a line of digits with smudges beside it. Thin
+    confident 1s, which the rejecter doubts, never count as turned down."""
+    row = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
+    doubtful = fake("7", 0.99, (110, 100, 20, 30), (reading.IN_LINE_PROBABILITY + reading.MIN_DIGIT_PROBABILITY) / 2)
+    smudges = [fake("0", 0.9, (140 + 30 * i, 100, 20, 30), 0.001) for i in range(2)]
+    ones = [fake("1", 0.99, (140 + 30 * i, 100, 5, 30), 0.001) for i in range(3)]
+    assert doubtful in reading.accept(row + [doubtful] + smudges, (1000, 1000))
+    assert doubtful in reading.accept(row[:2] + [doubtful] + ones, (1000, 1000))
+
+
 def test_a_confident_1_as_tall_as_its_line_is_kept_whatever_the_rejecter_says():
     row = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(1, 4)]
     one = fake("1", 0.99, (30, 98, 5, 33), 0.001)  # a thin stroke: the rejecter takes it for a rule

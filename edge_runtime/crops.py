@@ -43,10 +43,9 @@ def is_dark_on_light(gray):
 
 
 def prepare_page(gray, options):
-    """preprocess.prepare with the crop's own polarity: pad, downscale, flatten the lighting,
-    threshold, find the blobs."""
-    padded, offset = preprocess.pad_small(gray)
-    work, factor = preprocess.working_copy(padded)
+    """preprocess.prepare with the crop's own polarity: pad and scale as reading does, flatten
+    the lighting, threshold, find the blobs."""
+    work, factor, offset = preprocess.padded_working_copy(gray)
     ink = cv2.bitwise_not(work) if is_dark_on_light(gray) else work
     options = preprocess.for_the_light(options, preprocess.quarter_size(work))
     return preprocess.page_from_ink(ink, None, factor, offset, gray.shape, options)

@@ -8,6 +8,7 @@ finds digits in an arbitrary grayscale image and prepares each one the same way.
 
 import collections
 import dataclasses
+import math
 
 import cv2
 import numpy as np
@@ -21,11 +22,14 @@ LOOP_KEPT = 0.5  # thickening keeps at least this share of a digit's loops (0.4 
 # Work on at most this many pixels along the longest side: the crops end up 20 pixels tall,
 # so more resolution only costs time.
 WORKING_SIDE = 1024
-# Pictures shorter than this on their longer side are worked on at twice their size: a page
+# Pictures shorter than this on their longer side are worked on enlarged, twice their size at
+# most and at most ENLARGED_SIDE long (so none costs more than a 640x480 frame): a page
 # photographed small writes its digits 10-20 pixels tall in 1-pixel strokes, which the 3x3 blur
 # before the threshold and the blobs' smallest size wipe out. The 19 real photos at half size
-# (297x205): recall 89.2 % at their size, 94.6 % twice as big. A 640x480 camera frame is not enlarged.
+# (150-579 pixels by 205-774): recall 89.2 % at their size, 94.6 % enlarged. A 640x480 camera
+# frame keeps its size, and so does a tight crop of at most 128 pixels (padded instead).
 SMALL_PICTURE = 480
+ENLARGED_SIDE = 640
 POLARITY_KERNEL = 3  # pixels of the quarter-size copy: wider than a pen stroke, narrower than gaps between strokes
 POLARITY_NOISE = 12  # grey levels of paper grain and sensor noise, ignored when weighing strokes
 # A stroke's mean brightness in the flattened ink must be this many times the paper's grain (its
@@ -56,11 +60,13 @@ ONE_BELL = 2 / np.pi
 CLEAN_SPLIT = 0.75
 # A page seen at an angle on a dark desk with faint pencil writing: its rest split at 0.73-0.74
 # and the desk's level left 58-93 % of the writing under it (a real photo read 8 of 34 digits).
-# Where the first level would lose most of the rest's ink, a split this clean is followed.
-# Generated blank pages whose rest splits this cleanly (0.729-0.730, seed 0's pages 89 and 163)
-# then threshold lower, and still yield no digit; under 0.72 rest the smudged and squared ones.
+# A split this clean is followed where the first level would lose most of the rest's ink but
+# not all of it: the writing's darkest strokes reach the desk's level, the grain and rims of
+# a blank page's rest never do (all of it lay under the level on the generated blank pages,
+# two of which split at 0.73).
 FAIR_SPLIT = 0.72
 MOST_LOST = 0.5
+ALL_LOST = 0.99
 BACKGROUND_DIVISOR = 6  # the background kernel is the picture's shorter side over this
 CLOSE_UP_SIDE = 256     # the close-up look's longest side, at most (a digit filling a frame is still 150+ pixels)
 CLOSE_UP_BACKGROUND_DIVISOR = 2  # wider than a close-up's thickest ink, where strokes cross
@@ -223,8 +229,8 @@ def ink_mask(flat, min_threshold):
     Otsu's level above the writing, and a page photographed at half size, or slightly out of
     focus, read as empty. The picture without them must split into ink and paper more
     cleanly than the whole did and than one bell curve of grain would, or cleanly in itself
-    (CLEAN_SPLIT), or fairly cleanly when the first level would lose most of its ink
-    (splits_cleanly); a blank page's rest does not (grain, soft shadows, the page's outline)."""
+    (CLEAN_SPLIT), or fairly cleanly when the first level would lose most but not all of its
+    ink (follows_rest); a blank page's rest does not (grain, soft shadows, the page's outline)."""
     mask, level = binarize(flat, min_threshold)
     if min(flat.shape) < 4:  # all border: nothing is left to sample (OpenCV refuses a 1x1 mask)
         return mask, level
@@ -235,24 +241,26 @@ def ink_mask(flat, min_threshold):
     rest_histogram = cv2.calcHist([sample], [0], inside, [256], [0, 256]).ravel()
     rest = otsu_split(rest_histogram)
     second = max(rest.level, min_threshold)
-    if second >= level or not splits_cleanly(rest, whole, share_at_most(rest_histogram, second, level)):
+    if second >= level or not follows_rest(rest, whole, share_lost(rest_histogram, second, level)):
         return mask, level
     _, mask = cv2.threshold(flat, second, 255, cv2.THRESH_BINARY)
     return mask, second
 
 
-def splits_cleanly(rest, whole, lost):
-    """Whether the rest's split is clean enough to follow: cleaner than one bell curve and than
-    the whole picture, or CLEAN_SPLIT in itself, or FAIR_SPLIT when the whole picture's level
-    would lose more than MOST_LOST of what the rest calls ink (`lost`, a share)."""
+def follows_rest(rest, whole, lost):
+    """Whether the rest's level is to be followed: its split cleaner than one bell curve and
+    than the whole picture's, or CLEAN_SPLIT in itself, or FAIR_SPLIT where the whole picture's
+    level would lose more than MOST_LOST of what the rest calls ink but not all of it (`lost`,
+    a share: writing loses part, a blank page's grain under a dark desk all)."""
     return (rest.separation > max(whole.separation, ONE_BELL) or rest.separation >= CLEAN_SPLIT
-            or (rest.separation >= FAIR_SPLIT and lost > MOST_LOST))
+            or (rest.separation >= FAIR_SPLIT and MOST_LOST < lost < ALL_LOST))
 
 
-def share_at_most(histogram, low, high):
-    """The share of the histogram's pixels above `low` that are not above `high`."""
-    above = histogram[int(low) + 1:].sum()
-    return float(histogram[int(low) + 1:int(high) + 1].sum() / above) if above > 0 else 0.0
+def share_lost(histogram, second, level):
+    """The share of the histogram's pixels above `second` that are not above `level`: what the
+    rest calls ink that the first level would leave out (levels are whole grey levels)."""
+    above = histogram[int(second) + 1:].sum()
+    return float(histogram[int(second) + 1:int(level) + 1].sum() / above) if above > 0 else 0.0
 
 
 def sampled_away_from_border(flat, mask):
@@ -398,11 +406,13 @@ def loop_area(own, stroke):
 
 
 def working_copy(gray, side=WORKING_SIDE, least=0):
-    """Downscale images longer than `side`, enlarge twice (bicubic) those shorter than `least`;
-    return (image, factor back to source pixels)."""
+    """Downscale images longer than `side`, enlarge (bicubic) those shorter than `least`, twice
+    at most and to at most ENLARGED_SIDE; return (image, factor back to source pixels)."""
     longest = max(gray.shape)
     if longest < least:
-        return cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), 0.5
+        scale = min(2.0, ENLARGED_SIDE / float(longest))
+        size = (round(gray.shape[1] * scale), round(gray.shape[0] * scale))
+        return cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC), 1.0 / scale
     if longest <= side:
         return gray, 1.0
     factor = longest / float(side)
@@ -433,16 +443,22 @@ def pad_small(gray, small_side=128):
 
 
 def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_DIVISOR, least=SMALL_PICTURE):
-    """Grayscale, pad, downscale to at most `side` pixels (or enlarge twice when under `least`;
-    a tight crop, padded, keeps its size), find the ink and its components: everything but
-    decisions. `divisor`: the lighting correction's kernel is the picture's shorter side over
-    it (flatten_background)."""
+    """Grayscale, pad, downscale to at most `side` pixels (or enlarge when under `least`), find
+    the ink and its components: everything but decisions. `divisor`: the lighting correction's
+    kernel is the picture's shorter side over it (flatten_background)."""
     source = to_grayscale(image)
-    gray, offset = pad_small(source)
-    work, factor = working_copy(gray, side, 0 if offset else least)
+    work, factor, offset = padded_working_copy(source, side, least)
     small = quarter_size(work)
     ink, ink_small = ink_image(work, small)
     return page_from_ink(ink, ink_small, factor, offset, source.shape, for_the_light(options, small), divisor)
+
+
+def padded_working_copy(gray, side=WORKING_SIDE, least=SMALL_PICTURE):
+    """(working image, factor, offset): a small picture padded (pad_small), then scaled
+    (working_copy). A padded tight crop keeps its size: the padding already gave it room."""
+    padded, offset = pad_small(gray)
+    work, factor = working_copy(padded, side, 0 if offset else least)
+    return work, factor, offset
 
 
 def for_the_light(options, small):
@@ -514,14 +530,15 @@ def picture_shape(page):
 
 
 def to_source_box(page, box):
-    """A working-pixel box in the caller's image pixels (undo the downscale and the padding),
-    corners mapped and clipped to the picture (blurring the mask can reach into the padding)."""
+    """A working-pixel box in the caller's image pixels (undo the scaling and the padding),
+    corners mapped outward to whole pixels (an enlarged picture's box may start mid-pixel) and
+    clipped to the picture (blurring the mask can reach into the padding)."""
     x, y, w, h = box[:4]
     height, width = page.source_shape
-    left = min(max(int(round(x * page.factor)) - page.offset, 0), width - 1)
-    top = min(max(int(round(y * page.factor)) - page.offset, 0), height - 1)
-    right = min(max(int(round((x + w) * page.factor)) - page.offset, left + 1), width)
-    bottom = min(max(int(round((y + h) * page.factor)) - page.offset, top + 1), height)
+    left = min(max(math.floor(x * page.factor) - page.offset, 0), width - 1)
+    top = min(max(math.floor(y * page.factor) - page.offset, 0), height - 1)
+    right = min(max(math.ceil((x + w) * page.factor) - page.offset, left + 1), width)
+    bottom = min(max(math.ceil((y + h) * page.factor) - page.offset, top + 1), height)
     return left, top, right - left, bottom - top
 
 
@@ -529,7 +546,8 @@ def per_frame(page, count):
     """`count` per 640x480 of this picture, at least `count`: a page photo may hold hundreds
     of digits, a camera frame that holds hundreds of candidates is grain or texture."""
     height, width = page.mask.shape
-    return max(count, int(count * height * width / (640 * 480)))
+    enlarged = min(1.0, page.factor) ** 2  # an enlarged picture counts by its own pixels
+    return max(count, int(count * height * width * enlarged / (640 * 480)))
 
 
 def candidate_regions(page, options=FindOptions()):

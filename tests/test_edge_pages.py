@@ -62,23 +62,6 @@ def test_photos_without_digits_stay_nearly_empty(readings):
     assert false_digits / len(empty) <= FALSE_DIGITS_PER_EMPTY_PAGE
 
 
-def test_blank_pages_thresholded_lower_by_a_fair_split_still_hold_no_digit():
-    """Seed 0's pages 89 (a blank sheet under a shadow) and 163 (ruled paper): without the
-    border's blobs their rest splits at 0.73, fairly (preprocess.FAIR_SPLIT), and the border's
-    level is above all of it, so the lower level is taken. Grain, rulings and the shadow's
-    rim then pass the threshold; the paper's grain and the rejecter keep them from being digits."""
-    images, labels = mnist_test_arrays()
-    model = load_model(INT8_MODEL)
-    kinds = synthetic_pages.plan_kinds(np.random.default_rng([0, 500]), 500, 0.2)
-    for index in (89, 163):
-        page = synthetic_pages.make_page(np.random.default_rng([0, index]), images, labels, kinds[index])
-        assert not page.labels
-        prepared = preprocess.prepare(page.image)
-        blurred = cv2.GaussianBlur(prepared.flat, (3, 3), 0)
-        assert prepared.level < preprocess.binarize(blurred, preprocess.FindOptions().min_threshold)[1]
-        assert classify.classify_image(model, page.image) == []
-
-
 def test_a_thick_marker_digit_filling_the_frame_is_read_whole():
     """Where a close-up marker digit's strokes cross (a 6's loop, an 8's waist), the first
     look's lighting correction takes the ink for paper and breaks the digit; the close-up look

@@ -195,21 +195,29 @@ def test_a_clean_split_without_the_border_is_followed_even_when_the_border_split
     assert level < 40 and mask[flat == 40].all()
 
 
-def test_a_fair_split_is_followed_only_where_the_first_level_loses_most_of_the_ink():
+def test_a_fair_split_is_followed_only_where_the_first_level_loses_most_but_not_all_of_the_ink():
     """A page at an angle on a dark desk: the desk splits the whole picture cleanly, the faint
-    writing the rest only fairly (0.73), and the desk's level leaves most of the writing out."""
+    writing the rest only fairly (0.73), and the desk's level leaves most of the writing out,
+    its darkest strokes in. A blank page's rest lies wholly under the desk's level."""
     whole, fair = preprocess.Split(80.0, 0.91), preprocess.Split(30.0, 0.73)
-    assert preprocess.splits_cleanly(fair, whole, lost=0.9)
-    assert not preprocess.splits_cleanly(fair, whole, lost=0.3)
-    assert not preprocess.splits_cleanly(preprocess.Split(30.0, 0.71), whole, lost=1.0)
-    assert preprocess.splits_cleanly(preprocess.Split(30.0, 0.76), whole, lost=0.0)
+    assert preprocess.follows_rest(fair, whole, lost=0.9)
+    assert not preprocess.follows_rest(fair, whole, lost=0.3)
+    assert not preprocess.follows_rest(fair, whole, lost=preprocess.MOST_LOST)
+    assert not preprocess.follows_rest(fair, whole, lost=1.0)  # all of it: grain, no writing
+    at_the_edge = preprocess.Split(30.0, preprocess.FAIR_SPLIT)
+    assert preprocess.follows_rest(at_the_edge, whole, lost=0.6)
+    assert not preprocess.follows_rest(preprocess.Split(30.0, 0.71), whole, lost=0.9)
+    assert preprocess.follows_rest(preprocess.Split(30.0, 0.76), whole, lost=0.0)  # clean in itself
 
 
-def test_the_share_lost_counts_what_lies_between_the_two_levels():
+def test_the_share_lost_counts_what_lies_over_the_second_level_and_not_over_the_first():
+    """Ink at the second level itself is paper there; ink at the first level is paper at the
+    first look, so it counts as lost. Levels scaled by the light may be fractional."""
     histogram = np.zeros(256)
-    histogram[10], histogram[40], histogram[60], histogram[90] = 1000, 30, 50, 20
-    assert preprocess.share_at_most(histogram, 30, 80) == pytest.approx(0.8)  # 40 and 60 of 40, 60, 90
-    assert preprocess.share_at_most(histogram, 95, 120) == 0.0                # nothing above the rest's level
+    histogram[10], histogram[30], histogram[40], histogram[80], histogram[90] = 1000, 7, 30, 50, 20
+    assert preprocess.share_lost(histogram, 30, 80) == pytest.approx(0.8)    # 40 and 80 of 40, 80, 90
+    assert preprocess.share_lost(histogram, 29.5, 79.5) == pytest.approx(37 / 107)  # 30 and 40 of all four
+    assert preprocess.share_lost(histogram, 95, 120) == 0.0                   # nothing over the rest's level
 
 
 def test_marks_fainter_than_the_floor_stay_paper_at_the_second_level():
@@ -292,13 +300,14 @@ def flattened_ink(image):
 
 def test_pages_without_digits_keep_the_level_their_border_set():
     """Generated pages with no digit whose rest, without the border's blobs, splits less
-    cleanly than FAIR_SPLIT and either than the whole picture (seed 0's pages 18, 448, 499:
-    smudges, squared paper) or than one bell curve (pages 228 and 454): their rest is grain,
-    rulings, rims and shadows, and a lower level made digits of them. (Pages 89 and 163 split
-    at 0.73: test_edge_pages checks they yield no digit at the lower level.)"""
+    cleanly than CLEAN_SPLIT and either than the whole picture (seed 0's pages 18, 89, 163,
+    448, 499: smudges, a blank sheet under a shadow, ruled and squared paper) or than one
+    bell curve (pages 228 and 454): their rest is grain, rulings, rims and shadows, and a
+    lower level made digits of them. Pages 89 and 163 split fairly (0.73, over FAIR_SPLIT),
+    but all their rest lies under the first level: no writing reaches it."""
     images, labels = mnist_test_arrays()
     kinds = synthetic_pages.plan_kinds(np.random.default_rng([0, 500]), 500, 0.2)
-    for index in (18, 448, 499, 228, 454):
+    for index in (18, 89, 163, 448, 499, 228, 454):
         page = synthetic_pages.make_page(np.random.default_rng([0, index]), images, labels, kinds[index])
         assert not page.labels
         flat = flattened_ink(page.image)
@@ -379,18 +388,29 @@ def test_boxes_map_back_inside_a_tight_crop():
     assert x >= 0 and y >= 0 and x + w <= 12 and y + h <= 20 and h >= 19
 
 
-def test_small_pictures_are_worked_on_at_twice_their_size_and_boxes_map_back():
-    """A page photographed small: 1-pixel strokes 14 pixels tall. Worked on twice as big, and
-    the boxes come back in the picture's own pixels; a 640x480 frame keeps its size."""
+def test_small_pictures_are_worked_on_enlarged_and_boxes_map_back():
+    """A page photographed small: 1-pixel strokes 12 pixels tall. Worked on twice as big (a
+    picture just under SMALL_PICTURE only up to ENLARGED_SIDE), and the boxes come back in
+    the picture's own pixels; a 640x480 frame and a padded tight crop keep their size."""
     page = blank_paper(200, (200, 300))
     cv2.putText(page, "2048", (60, 110), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 90, 1)
-    work, factor = preprocess.working_copy(page, least=preprocess.SMALL_PICTURE)
-    assert work.shape == (400, 600) and factor == 0.5
-    assert preprocess.working_copy(blank_paper(), least=preprocess.SMALL_PICTURE)[1] == 1.0
+    assert preprocess.prepare(page).factor == 0.5 and preprocess.prepare(page).mask.shape == (400, 600)
+    just_under = preprocess.prepare(blank_paper(200, (300, preprocess.SMALL_PICTURE - 1)))
+    assert just_under.mask.shape[1] == preprocess.ENLARGED_SIDE
+    assert preprocess.prepare(blank_paper(200, (300, preprocess.SMALL_PICTURE))).factor == 1.0
+    assert preprocess.prepare(blank_paper()).factor == 1.0
+    assert preprocess.prepare(blank_paper(200, (28, 20))).factor == 1.0  # padded, not enlarged
     boxes = sorted(candidate.box for candidate in preprocess.find_digits(page))
     assert len(boxes) == 4
     for x, y, w, h in boxes:
         assert 58 <= x and x + w <= 120 and 94 <= y and y + h <= 113
+
+
+def test_an_enlarged_pictures_boxes_cover_the_pixels_they_started_in():
+    """At factor 0.5 a box from working pixel 7 to 10 covers source pixels 3 to 4 (3.5 to 5):
+    corners go outward, not to the nearest even pixel."""
+    page = preprocess.Page(None, None, None, None, None, 20, 0.5, 0, (100, 100))
+    assert preprocess.to_source_box(page, (7, 7, 3, 3)) == (3, 3, 2, 2)
 
 
 def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():

@@ -72,15 +72,24 @@ def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits_or_filling_the_pi
     assert reading.accept([doubtful_alone], (90, 1000)) == [doubtful_alone]  # 30 of 90 px tall
 
 
-def test_in_a_line_of_text_only_the_crops_the_rejecter_is_sure_of_stay():
-    """A word's letters cut into digit-like pieces: an "n" read as "1" (doubted) and "7" (sure),
-    the rest of the word turned down outright. As many turned down as sure: the line is text."""
-    sure = reading.VETTED_PIECE
-    one = fake("1", 0.99, (100, 100, 8, 30), (reading.MIN_DIGIT_PROBABILITY + sure) / 2)
-    seven = fake("7", 0.95, (110, 100, 18, 30), sure)
+def test_a_line_of_letters_passing_here_and_there_as_digits_holds_none():
+    """A word: an "n" cut into a "1" and a "7" the rejecter finds likely but is not sure of,
+    and two letters it turns down outright. Two turned down and none sure: the line is text."""
+    doubtful = (reading.MIN_DIGIT_PROBABILITY + reading.TEXT_SURE) / 2
+    one = fake("1", 0.99, (100, 100, 8, 30), doubtful)
+    seven = fake("7", 0.95, (110, 100, 18, 30), doubtful)
     letters = [fake("0", 0.9, (140 + 30 * i, 100, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(2)]
-    assert reading.accept([one, seven] + letters, (1000, 1000)) == [seven]
+    assert reading.accept([one, seven] + letters, (1000, 1000)) == []
     assert reading.accept([one, seven] + letters[:1], (1000, 1000)) == [one, seven]  # one letter: no text
+
+
+def test_a_number_beside_a_word_keeps_its_doubtful_digits():
+    """ "Room 42": four letters turned down, a sure 4 and a doubtful 2. One sure digit is
+    enough to make a line no text."""
+    letters = [fake("0", 0.9, (20 + 30 * i, 100, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(4)]
+    four = fake("4", 0.99, (160, 100, 20, 30), reading.TEXT_SURE)
+    two = fake("2", 0.99, (185, 100, 20, 30), (reading.MIN_DIGIT_PROBABILITY + reading.TEXT_SURE) / 2)
+    assert reading.accept(letters + [four, two], (1000, 1000)) == [four, two]
 
 
 def test_digits_beside_junk_or_confident_1s_are_no_line_of_text():

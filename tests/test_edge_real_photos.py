@@ -107,7 +107,7 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
     shadows were taken out, f297d53): the band was one blob holding the digits it crossed
     (edge_runtime/shadows.py); digits read in the shade now are misread more often.
     Half size 94.6 / 97.4 % and on a dark desk 95.7 / 96.0 %, tilted 93.9 / 96.7 % since
-    small pictures are worked on at twice their size (preprocess.SMALL_PICTURE) and a fair
+    small pictures are worked on enlarged (preprocess.SMALL_PICTURE) and a fair
     split of the rest is followed where the desk's level loses most of the writing
     (preprocess.FAIR_SPLIT); before (0fe8476) 89.2 / 97.6 %, 84.5 / 97.1 %, 92.8 / 95.6 %."""
     model, pairs = load_model(INT8_MODEL), []

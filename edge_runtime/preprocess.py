@@ -56,7 +56,6 @@ LEAST_EXPOSURE = 0.35
 # desk: the desk's even wedges split the whole at 0.90-0.97, the writing the rest at
 # 0.73-0.89; blank generated pages' rests (rims, shadows, rulings) split at 0.64-0.74. The
 # ranges overlap: at 0.75 a page whose writing splits at 0.73 keeps the desk's level.
-OTSU_SAMPLE_FROM = 100_000  # pixels: Otsu's level of bigger pictures comes from a quarter of them
 ONE_BELL = 2 / np.pi
 CLEAN_SPLIT = 0.75
 # A page seen at an angle on a dark desk with faint pencil writing: its rest split at 0.73-0.74
@@ -216,19 +215,11 @@ def binarize(flat, min_threshold):
     Otsu always splits the histogram in two, so on blank paper it would call noise ink;
     the floor keeps blank paper blank.
     """
-    level = max(otsu_level(flat), float(min_threshold))
-    _, mask = cv2.threshold(flat, level, 255, cv2.THRESH_BINARY)
-    return mask, level
-
-
-def otsu_level(flat):
-    """Otsu's level of the picture, from every other pixel of every other row when it has
-    more than OTSU_SAMPLE_FROM pixels: the level is the same to a few grey levels (0.16 apart
-    on average on the generated photos), and OpenCV's Otsu on a whole 640x480 frame costs
-    0.26 ms, a tenth of the frame's reading (0.08 ms sampled; camera loop 1.05x)."""
-    if flat.size > OTSU_SAMPLE_FROM:
-        flat = np.ascontiguousarray(flat[::2, ::2])
-    return float(cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0])
+    otsu, mask = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if otsu >= min_threshold:
+        return mask, float(otsu)  # Otsu's own mask already is `flat > otsu`
+    _, mask = cv2.threshold(flat, float(min_threshold), 255, cv2.THRESH_BINARY)
+    return mask, float(min_threshold)
 
 
 def ink_mask(flat, min_threshold):

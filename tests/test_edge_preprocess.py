@@ -117,12 +117,25 @@ def test_one_pixel_strips_larger_than_the_working_size_do_not_crash(shape):
     assert preprocess.find_digits(strip) == []
 
 
-def test_binarize_thresholds_at_otsus_level_when_it_is_above_the_floor():
+def count_thresholds(monkeypatch):
+    calls = []
+    real = cv2.threshold
+
+    def counting(*args):
+        calls.append(args[2:])
+        return real(*args)
+    monkeypatch.setattr(cv2, "threshold", counting)
+    return calls
+
+
+def test_binarize_thresholds_once_when_otsu_is_above_the_floor(monkeypatch):
     page = blank_paper(0)
     cv2.putText(page, "42", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 180, 12)
+    otsu, expected = cv2.threshold(page, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    calls = count_thresholds(monkeypatch)
     mask, level = preprocess.binarize(page, min_threshold=20)
-    assert level == preprocess.otsu_level(page) > 20
-    np.testing.assert_array_equal(mask > 0, page > level)
+    assert len(calls) == 1 and level == otsu > 20
+    np.testing.assert_array_equal(mask, expected)
 
 
 def test_binarize_uses_the_floor_on_blank_noisy_paper(monkeypatch):
@@ -205,18 +218,6 @@ def test_the_share_lost_counts_what_lies_over_the_second_level_and_not_over_the_
     assert preprocess.share_lost(histogram, 30, 80) == pytest.approx(0.8)    # 40 and 80 of 40, 80, 90
     assert preprocess.share_lost(histogram, 29.5, 79.5) == pytest.approx(37 / 107)  # 30 and 40 of all four
     assert preprocess.share_lost(histogram, 95, 120) == 0.0                   # nothing over the rest's level
-
-
-def test_otsus_level_from_a_sample_is_the_whole_pictures_to_a_few_grey_levels():
-    """Pictures over OTSU_SAMPLE_FROM pixels take Otsu's level from a quarter of their pixels
-    (a tenth of a camera frame's time was the full histogram); smaller ones from all.
-    Measured on the 150 generated photos: 0.16 grey levels apart on average, 3 at most."""
-    flats = [flattened_ink(photo.image) for photo in photo_set(count=30)]
-    full = [cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0] for flat in flats]
-    assert all(flat.size > preprocess.OTSU_SAMPLE_FROM for flat in flats)
-    assert max(abs(a - preprocess.otsu_level(flat)) for a, flat in zip(full, flats)) <= 3
-    small = np.ascontiguousarray(flats[0][:200, :200])
-    assert preprocess.otsu_level(small) == cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
 
 
 def test_marks_fainter_than_the_floor_stay_paper_at_the_second_level():

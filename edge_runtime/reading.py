@@ -186,7 +186,7 @@ def accept(readings, shape):
     A thin 1 looks like a rule to the rejecter; one as tall as its line's sure digits and
     read confidently needs only the lenient level. A line of text holds no digit
     (outside_text)."""
-    readings = outside_text(readings)
+    readings = outside_text(readings, shape)
     candidates = [r for r in readings if r.digit_probability >= LENIENT_PROBABILITY or is_confident_one(r)]
     sure = [r.digit_probability >= MIN_DIGIT_PROBABILITY or is_dominant(r.box, shape) for r in candidates]
     kept = []
@@ -199,19 +199,26 @@ def accept(readings, shape):
     return kept
 
 
-def outside_text(readings):
+def outside_text(readings, shape):
     """The readings less the lines of text: lines where the rejecter turns down
     TEXT_TURNED_DOWN crops or more and is sure (TEXT_SURE) of none. A confident 1 is never
     counted as turned down (the rejecter doubts thin 1s); one sure digit keeps its line, so a
-    number beside a word keeps its doubtful digits too."""
+    number beside a word keeps its doubtful digits too, and so does a crop filling much of
+    the picture (is_dominant: what the camera was pointed at)."""
     if sum(is_turned_down(r) for r in readings) < TEXT_TURNED_DOWN:
         return readings  # the common frame: no line can be text, and no grouping is paid for
     dropped = set()
     for line in lines.unordered_lines([r.box for r in readings]):
         turned_down = sum(is_turned_down(readings[i]) for i in line)
-        if turned_down >= TEXT_TURNED_DOWN and all(readings[i].digit_probability < TEXT_SURE for i in line):
+        if turned_down >= TEXT_TURNED_DOWN and not any(keeps_its_line(readings[i], shape) for i in line):
             dropped.update(line)
     return [r for i, r in enumerate(readings) if i not in dropped]
+
+
+def keeps_its_line(reading, shape):
+    """A crop that makes its line no text: one the rejecter is sure of, or one filling much
+    of the picture."""
+    return reading.digit_probability >= TEXT_SURE or is_dominant(reading.box, shape)
 
 
 def is_turned_down(reading):

@@ -204,6 +204,8 @@ def test_a_fair_split_is_followed_only_where_the_first_level_loses_most_but_not_
     assert not preprocess.follows_rest(fair, whole, lost=0.3)
     assert not preprocess.follows_rest(fair, whole, lost=preprocess.MOST_LOST)
     assert not preprocess.follows_rest(fair, whole, lost=1.0)  # all of it: grain, no writing
+    assert preprocess.follows_rest(fair, whole, lost=0.98)
+    assert not preprocess.follows_rest(fair, whole, lost=preprocess.ALL_LOST)
     at_the_edge = preprocess.Split(30.0, preprocess.FAIR_SPLIT)
     assert preprocess.follows_rest(at_the_edge, whole, lost=0.6)
     assert not preprocess.follows_rest(preprocess.Split(30.0, 0.71), whole, lost=0.9)
@@ -394,7 +396,8 @@ def test_small_pictures_are_worked_on_enlarged_and_boxes_map_back():
     the picture's own pixels; a 640x480 frame and a padded tight crop keep their size."""
     page = blank_paper(200, (200, 300))
     cv2.putText(page, "2048", (60, 110), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 90, 1)
-    assert preprocess.prepare(page).factor == 0.5 and preprocess.prepare(page).mask.shape == (400, 600)
+    prepared = preprocess.prepare(page)
+    assert prepared.factor == 0.5 and prepared.mask.shape == (400, 600)
     just_under = preprocess.prepare(blank_paper(200, (300, preprocess.SMALL_PICTURE - 1)))
     assert just_under.mask.shape[1] == preprocess.ENLARGED_SIDE
     assert preprocess.prepare(blank_paper(200, (300, preprocess.SMALL_PICTURE))).factor == 1.0
@@ -411,6 +414,17 @@ def test_an_enlarged_pictures_boxes_cover_the_pixels_they_started_in():
     corners go outward, not to the nearest even pixel."""
     page = preprocess.Page(None, None, None, None, None, 20, 0.5, 0, (100, 100))
     assert preprocess.to_source_box(page, (7, 7, 3, 3)) == (3, 3, 2, 2)
+    # A 328-pixel picture enlarged to 640: float error must not widen a box by a pixel.
+    page = page._replace(factor=1.0 / (640 / 328), source_shape=(328, 328))  # as working_copy makes it
+    assert page.factor * 80 != 41 and preprocess.to_source_box(page, (80, 80, 80, 80)) == (41, 41, 41, 41)
+
+
+def test_an_enlarged_picture_reads_no_more_candidates_than_a_640x480_frame():
+    """The budgets count an enlarged picture by its own pixels: a 479x479 picture is worked on
+    at 640x640, and is still allowed what a 640x480 frame is."""
+    page = preprocess.prepare(blank_paper(200, (479, 479)))
+    assert page.mask.shape == (640, 640)
+    assert preprocess.per_frame(page, 80) == 80
 
 
 def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():

@@ -93,14 +93,29 @@ def test_a_number_beside_a_word_keeps_its_doubtful_digits():
 
 
 def test_digits_beside_junk_or_confident_1s_are_no_line_of_text():
-    """More sure digits than turned-down crops: a line of digits with smudges beside it. Thin
-    confident 1s, which the rejecter doubts, never count as turned down."""
+    """A line of sure digits with smudges beside it keeps its doubtful digits; thin confident
+    1s, which the rejecter doubts, never count as turned down."""
     row = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
     doubtful = fake("7", 0.99, (110, 100, 20, 30), (reading.IN_LINE_PROBABILITY + reading.MIN_DIGIT_PROBABILITY) / 2)
     smudges = [fake("0", 0.9, (140 + 30 * i, 100, 20, 30), 0.001) for i in range(2)]
     ones = [fake("1", 0.99, (140 + 30 * i, 100, 5, 30), 0.001) for i in range(3)]
     assert doubtful in reading.accept(row + [doubtful] + smudges, (1000, 1000))
     assert doubtful in reading.accept(row[:2] + [doubtful] + ones, (1000, 1000))
+
+
+def test_confident_1s_do_not_make_a_line_of_text():
+    """ "114": two thin 1s the rejecter takes for rules, and a 4 it finds likely, not sure."""
+    ones = [fake("1", 0.99, (20 + 30 * i, 100, 5, 30), 0.001) for i in range(2)]
+    four = fake("4", 0.99, (80, 100, 20, 30), 0.5)
+    assert four in reading.accept(ones + [four], (1000, 1000))
+
+
+def test_a_digit_filling_the_picture_keeps_its_line_beside_two_crops_turned_down():
+    """A digit held up to the camera (150 px of a 240 px frame) that the rejecter doubts,
+    between two fingers it turns down: what the camera was pointed at is no text."""
+    digit = fake("5", 0.97, (100, 40, 90, 150), 0.2)
+    fingers = [fake("0", 0.8, (20 + 210 * i, 60, 40, 120), 0.001) for i in range(2)]
+    assert reading.accept([digit] + fingers, (240, 320)) == [digit]
 
 
 def test_a_confident_1_as_tall_as_its_line_is_kept_whatever_the_rejecter_says():

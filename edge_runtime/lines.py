@@ -132,13 +132,16 @@ def group_lines(boxes):
     """Box indices per line, lines in reading order: [[3, 0, 5], [1, 2], ...]."""
     if len(boxes) == 0:
         return []
-    array = np.array([b[:4] for b in boxes], dtype=np.float64)
+    array = box_array(boxes)
     return reading_order(array, chains(array))
 
 
 def unordered_lines(boxes):
     """Box indices per line, lines in no particular order: group_lines without the ordering,
     whose cost grows with the square of the lines (4 ms for 60 boxes of speckle)."""
-    if len(boxes) == 0:
-        return []
-    return chains(np.array([b[:4] for b in boxes], dtype=np.float64))
+    return chains(box_array(boxes)) if len(boxes) else []
+
+
+def box_array(boxes):
+    """(n, 4) float array of the boxes' x, y, w, h (extra fields, like a blob's area, dropped)."""
+    return np.array([b[:4] for b in boxes], dtype=np.float64)

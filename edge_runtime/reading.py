@@ -205,11 +205,12 @@ def outside_text(readings, shape):
     counted as turned down (the rejecter doubts thin 1s); one sure digit keeps its line, so a
     number beside a word keeps its doubtful digits too, and so does a crop filling much of
     the picture (is_dominant: what the camera was pointed at)."""
-    if sum(is_turned_down(r) for r in readings) < TEXT_TURNED_DOWN:
+    down = [is_turned_down(r) for r in readings]
+    if sum(down) < TEXT_TURNED_DOWN:
         return readings  # the common frame: no line can be text, and no grouping is paid for
     dropped = set()
     for line in lines.unordered_lines([r.box for r in readings]):
-        turned_down = sum(is_turned_down(readings[i]) for i in line)
+        turned_down = sum(down[i] for i in line)
         if turned_down >= TEXT_TURNED_DOWN and not any(keeps_its_line(readings[i], shape) for i in line):
             dropped.update(line)
     return [r for i, r in enumerate(readings) if i not in dropped]

@@ -487,9 +487,10 @@ def close_up(image, options=FindOptions()):
 
 def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND_DIVISOR):
     """The Page of an ink-bright working image: lighting flattened, thresholded, cast shadows
-    taken out, its blobs found."""
+    taken out (told by their tone too, except in the close-up look: see edge_runtime/shadows.py),
+    its blobs found."""
     flat, mask, level = thresholded(ink, small, options, divisor)
-    flat, mask = shadows.without_shadows(ink, flat, mask, level)
+    flat, mask = shadows.without_shadows(ink, flat, mask, level, by_tone=divisor == BACKGROUND_DIVISOR)
     contours, boxes, ids = segment.components(mask)
     return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape)
 

@@ -9,6 +9,14 @@ read as one big digit or dropped as too wide.
 Such a blob is several times thicker than the picture's strokes and, unlike a bold digit, no
 darker than its writing. Inside its box the background is estimated again with a kernel a few
 strokes wide: the shadow goes with the paper, the digits in it stay.
+
+A digit held up to the camera or written large with a marker has strokes about as thick as
+a hand's shadow across it, and may be the only blob, with no other writing to compare with.
+There the ink's darkness tells them apart, and is looked at first: when the ink falls cleanly
+into a dark tone and a faint one, and the dark one holds such writing, the faint tone's broad
+parts that cross the picture are the shadow (shadow_by_tone). Only in the working look: in
+the close-up look (preprocess.close_up) a blurred digit's own faint foot ran into a soft
+shadow's faint tone and went with it.
 """
 
 import cv2
@@ -32,30 +40,132 @@ MIN_HALF_WIDTH = 12.0
 FAINTER = 1.2
 KERNEL_STROKES = 3.0  # the local background's kernel, in stroke widths: wider than where strokes cross
 MIN_BLOB_AREA = 30    # pixels; smaller blobs are specks, no measure of the strokes
+# The ink is two-toned when Otsu splits it at least this cleanly (a band with 55 % of the
+# light across the real photos' marker digits: 0.85-0.89; shadows fading softly across
+# generated pages split at 0.62-0.67 into a darker and a fainter part of the same shadow)...
+TWO_TONES = 0.8
+# ...and its faint tone is on average under this share of its dark tone (that band over the
+# real photos' marker digits: 0.41-0.57).
+FAINT_TONE = 0.6
+FAINT_SHARE = 0.2  # of the ink at least: a shadow is broad, the soft rims of strokes are not
+SPAN = 0.5  # of the picture's width or height: a shadow cast by a hand or a phone crosses the picture
+# A shadow is broader than MIN_HALF_WIDTH somewhere: in the sample, ink that survives this
+# many erosions by a 3x3 square (a little less broad, the sample's pixels being coarse).
+BROAD_EROSIONS = int(MIN_HALF_WIDTH // SAMPLE) - 1
+PROMINENT = 0.3  # of the picture's width or height: writing the camera was pointed at (reading.DOMINANT)
 
 
-def without_shadows(ink, flat, mask, level):
-    """(flat, mask) with each shadow blob flattened again by its own background and thresholded
-    at `level`: new arrays, or the inputs themselves when there is no shadow (most frames: a
-    cheap look decides). A picture of one blob has no writing to compare it with."""
-    if not has_thick_ink(mask):
+def without_shadows(ink, flat, mask, level, by_tone=True):
+    """(flat, mask) with cast shadows taken out: with `by_tone`, a shadow told from the writing
+    by its tone (shadow_by_tone) cleared; else each thick, faint blob (shadow_blobs) flattened
+    again by its own background and thresholded at `level`. New arrays, or the inputs
+    themselves when there is no shadow (most frames: cheap looks decide)."""
+    sample = sampled(mask)
+    shadow = shadow_by_tone(flat, mask, level, sample) if by_tone else None
+    if shadow is not None:
+        flat, mask = flat.copy(), mask.copy()
+        flat[shadow > 0] = 0
+        mask[shadow > 0] = 0
         return flat, mask
+    found = shadow_blobs(flat, mask, sample)
+    if found is None:
+        return flat, mask
+    labels, stats, blobs, stroke = found
+    flat, mask = flat.copy(), mask.copy()
+    side = int(KERNEL_STROKES * 2 * stroke) | 1
+    for label in blobs:
+        reflatten(ink, flat, mask, labels, stats[label], label, side, level)
+    return flat, mask
+
+
+def sampled(mask):
+    """Every SAMPLE-th pixel of every SAMPLE-th row, for the cheap looks."""
+    return np.ascontiguousarray(mask[::SAMPLE, ::SAMPLE])
+
+
+def shadow_blobs(flat, mask, sample):
+    """(labels, stats, the shadow blobs' labels, the writing's stroke half-width) when some
+    blobs are THICKER times as thick as the writing and fainter than it, else None. A picture
+    of one blob has no writing to compare it with. `sample`: the mask sampled."""
+    if not has_thick_ink(sample):
+        return None
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     sized = [label for label in range(1, count) if stats[label, cv2.CC_STAT_AREA] >= MIN_BLOB_AREA]
     if len(sized) < 2:
-        return flat, mask
+        return None
     widest = {label: half_width(distance, labels, stats[label], label) for label in sized}
     stroke = lower_middle(widest.values())
     thick = [label for label in sized if widest[label] > max(THICKER * stroke, MIN_HALF_WIDTH)]
-    shadows = fainter_than_writing(flat, labels, stats, thick, [label for label in sized if label not in thick])
-    if not shadows:
-        return flat, mask
-    flat, mask = flat.copy(), mask.copy()
-    side = int(KERNEL_STROKES * 2 * stroke) | 1
-    for label in shadows:
-        reflatten(ink, flat, mask, labels, stats[label], label, side, level)
-    return flat, mask
+    blobs = fainter_than_writing(flat, labels, stats, thick, [label for label in sized if label not in thick])
+    return (labels, stats, blobs, stroke) if blobs else None
+
+
+def shadow_by_tone(flat, mask, level, sample):
+    """255 on a shadow told from the writing by its tone, or None: the broad parts of the
+    ink's faint tone (broad_faint_tone), when the ink falls cleanly into two tones, both ink
+    (over `level`), and the dark one holds writing the camera was pointed at
+    (holds_prominent_writing). Looks at the mask's `sample` decide first, cheaply."""
+    if not cv2.countNonZero(cv2.erode(sample, SQUARE, iterations=BROAD_EROSIONS)):
+        return None  # no ink as broad as a shadow: most frames end here
+    between = two_toned(flat[::SAMPLE, ::SAMPLE], sample, level)
+    if between is None or not holds_prominent_writing(cv2.bitwise_and(cv2.compare(flat, between, cv2.CMP_GT), mask)):
+        return None
+    shadow = broad_faint_tone(flat, mask, between)
+    return shadow if cv2.countNonZero(shadow) else None
+
+
+def holds_prominent_writing(dark):
+    """Whether a blob of the dark tone, clear of the picture's border, spans PROMINENT of its
+    width or height: a digit held up or written large. A desk's darker grain, which the
+    faint tone would otherwise leave as specks, is small or runs to the border."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(dark)
+    height, width = dark.shape
+    for x, y, w, h, _ in stats[1:].tolist():
+        inside = x > 0 and y > 0 and x + w < width and y + h < height
+        if inside and (w >= PROMINENT * width or h >= PROMINENT * height):
+            return True
+    return False
+
+
+def two_toned(flat, mask, level):
+    """The level between the ink's dark and faint tones (Otsu's, of the ink alone) when it
+    falls cleanly into the two (TWO_TONES, FAINT_TONE, FAINT_SHARE) and the faint one is ink
+    too, over the threshold `level` on average (not the soft rims the mask's blur takes in),
+    else None. OpenCV's sums and counts: it runs on most frames."""
+    values = flat[mask > 0]
+    if values.size < MIN_BLOB_AREA:
+        return None
+    between, dark = cv2.threshold(values, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    dark_count = cv2.countNonZero(dark)
+    share = 1.0 - dark_count / values.size  # the faint tone's
+    if not FAINT_SHARE <= share < 1.0:
+        return None
+    dark_sum = cv2.sumElems(cv2.bitwise_and(values, dark))[0]
+    faint_mean = (cv2.sumElems(values)[0] - dark_sum) / (values.size - dark_count)
+    dark_mean = dark_sum / dark_count
+    if not level < faint_mean < FAINT_TONE * dark_mean:
+        return None
+    separation = share * (1.0 - share) * (dark_mean - faint_mean) ** 2 / float(values.var())
+    return between if separation >= TWO_TONES else None
+
+
+def broad_faint_tone(flat, mask, level):
+    """255 on the faint tone's blobs (ink at or under `level`) that span SPAN of the picture
+    and are thicker than MIN_HALF_WIDTH somewhere."""
+    faint = cv2.bitwise_and(cv2.compare(flat, level, cv2.CMP_LE), mask)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(faint)
+    height, width = mask.shape
+    spanning = [label for label in range(1, count)
+                if stats[label, cv2.CC_STAT_WIDTH] >= SPAN * width or stats[label, cv2.CC_STAT_HEIGHT] >= SPAN * height]
+    shadow = np.zeros_like(mask)
+    if not spanning:
+        return shadow
+    distance = cv2.distanceTransform(faint, cv2.DIST_L2, 3)
+    for label in spanning:
+        if half_width(distance, labels, stats[label], label) > MIN_HALF_WIDTH:
+            shadow[labels == label] = 255
+    return shadow
 
 
 def lower_middle(values):
@@ -65,15 +175,14 @@ def lower_middle(values):
     return float(ranked[(len(ranked) - 1) // 2])
 
 
-def has_thick_ink(mask):
-    """A cheap look for ink THICKER times as thick as the writing, on every SAMPLE-th pixel
-    of every SAMPLE-th row. The writing's thickness: how many erosions leave at most half
+def has_thick_ink(sample):
+    """A cheap look for ink THICKER times as thick as the writing, on the mask's `sample`
+    (every SAMPLE-th pixel of every SAMPLE-th row). The writing's thickness: how many erosions leave at most half
     of the ink that does not touch the border (a shadow or a desk reaching in from the border
     can outweigh the writing), one at the least. Some ink must then survive THICKER times as
     many; only then is the full test worth its cost. An erosion leaves an all-ink sample as
     it is (OpenCV pads with ink), so they are counted only up to half the sample's shorter
     side: from there no ink could survive THICKER times as many anyway."""
-    sample = np.ascontiguousarray(mask[::SAMPLE, ::SAMPLE])
     inner = cv2.bitwise_and(sample, segment.away_from_border(sample)) if segment.ink_on_border(sample) else sample
     core = inner if cv2.countNonZero(inner) else sample
     ink, strokes, most = cv2.countNonZero(core), 0, min(sample.shape) // 2

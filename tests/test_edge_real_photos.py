@@ -94,7 +94,7 @@ def test_real_photos_with_several_rows_come_back_line_by_line(readings):
 @pytest.mark.parametrize("change, least_recall, least_precision", [
     ("half size", 0.92, 0.95), ("out of focus", 0.86, 0.95), ("tilted 8 degrees", 0.91, 0.94),
     ("in dim light", 0.95, 0.97), ("on a dark desk at an angle", 0.93, 0.95), ("a lamp to one side", 0.88, 0.95),
-    ("a shadow across it", 0.88, 0.93)])
+    ("a shadow across it", 0.92, 0.95)])
 def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least_recall, least_precision):
     """Measured, recall / precision, now and (in brackets) just before this change (cbd51b7):
     half size 89.2 / 97.6 % (70.1 / 96.1 %), out of focus (Gaussian sigma 2) 89.6 / 96.1 %
@@ -109,7 +109,11 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
     Half size 94.6 / 97.4 % and on a dark desk 95.7 / 96.0 %, tilted 93.9 / 96.7 % since
     small pictures are worked on enlarged (preprocess.SMALL_PICTURE) and a fair
     split of the rest is followed where the desk's level loses most of the writing
-    (preprocess.FAIR_SPLIT); before (0fe8476) 89.2 / 97.6 %, 84.5 / 97.1 %, 92.8 / 95.6 %."""
+    (preprocess.FAIR_SPLIT); before (0fe8476) 89.2 / 97.6 %, 84.5 / 97.1 %, 92.8 / 95.6 %.
+    A shadow across the page 92.8 / 95.9 %, 15 exact, since a shadow is also told from the
+    writing by its tone (shadows.without_shadow_by_tone): two of the four big marker digits
+    under the band had read as nothing, the band run into them; before (f8470b7) 91.4 /
+    94.8 %, 10 exact."""
     model, pairs = load_model(INT8_MODEL), []
     for name, _, _, record in readings:
         image = CHANGES[change](sources.read_image(str(evaluate.image_path(REAL_PHOTOS, name))))

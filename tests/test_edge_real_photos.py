@@ -55,7 +55,8 @@ def shadow_across(image):
 
 
 # The same photos as a smaller camera, a soft focus, a tilted hand, dim light, a camera at an
-# angle over a dark desk, a lamp to one side or a hand over the page would have taken them.
+# angle over a dark desk, a lamp to one side, a hand over the page or a camera letting in too
+# much light (the paper clipped white) would have taken them.
 CHANGES = {
     "half size": lambda image: cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
     "out of focus": lambda image: cv2.GaussianBlur(image, (0, 0), 2.0),
@@ -64,6 +65,7 @@ CHANGES = {
     "on a dark desk at an angle": on_a_dark_desk_at_an_angle,
     "a lamp to one side": lamp_to_one_side,
     "a shadow across it": shadow_across,
+    "overexposed": lambda image: np.clip(image * 1.6, 0, 255).astype(image.dtype),
 }
 
 
@@ -93,8 +95,8 @@ def test_real_photos_with_several_rows_come_back_line_by_line(readings):
 
 @pytest.mark.parametrize("change, least_recall, least_precision", [
     ("half size", 0.92, 0.95), ("out of focus", 0.86, 0.95), ("tilted 8 degrees", 0.91, 0.94),
-    ("in dim light", 0.95, 0.97), ("on a dark desk at an angle", 0.93, 0.95), ("a lamp to one side", 0.88, 0.95),
-    ("a shadow across it", 0.92, 0.95)])
+    ("in dim light", 0.95, 0.97), ("on a dark desk at an angle", 0.93, 0.95), ("a lamp to one side", 0.93, 0.95),
+    ("a shadow across it", 0.92, 0.95), ("overexposed", 0.89, 0.94)])
 def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least_recall, least_precision):
     """Measured, recall / precision, now and (in brackets) just before this change (cbd51b7):
     half size 89.2 / 97.6 % (70.1 / 96.1 %), out of focus (Gaussian sigma 2) 89.6 / 96.1 %
@@ -113,7 +115,9 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
     A shadow across the page 92.8 / 95.9 %, 15 exact, since a shadow is also told from the
     writing by its tone (shadows.without_shadow_by_tone): two of the four big marker digits
     under the band had read as nothing, the band run into them; before (f8470b7) 91.4 /
-    94.8 %, 10 exact."""
+    94.8 %, 10 exact. Under the lamp 94.6 / 96.7 % and overexposed (1.6 times as bright)
+    91.0 / 95.5 % since a fair split needs 0.70, not 0.72 (preprocess.FAIR_SPLIT): before
+    (46e86ee) 91.0 / 97.3 % and 81.3 / 96.6 %, one overexposed page read as empty."""
     model, pairs = load_model(INT8_MODEL), []
     for name, _, _, record in readings:
         image = CHANGES[change](sources.read_image(str(evaluate.image_path(REAL_PHOTOS, name))))

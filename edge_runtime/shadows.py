@@ -14,8 +14,9 @@ A digit held up to the camera or written large with a marker has strokes about a
 a hand's shadow across it, and may be the only blob, with no other writing to compare with.
 There the ink's darkness tells them apart, and is looked at first: when the ink falls cleanly
 into a dark tone and a faint one, and the dark one holds such writing, the faint tone's broad
-parts that cross the picture are the shadow (shadow_by_tone). Only in the working look: in
-the close-up look (preprocess.close_up) a blurred digit's own faint foot ran into a soft
+parts that come in from the picture's border and cross it are the shadow (shadow_by_tone),
+and are cleared, with any writing as faint as the shadow inside it. Only in the working look:
+in the close-up look (preprocess.close_up) a blurred digit's own faint foot ran into a soft
 shadow's faint tone and went with it.
 """
 
@@ -40,14 +41,17 @@ MIN_HALF_WIDTH = 12.0
 FAINTER = 1.2
 KERNEL_STROKES = 3.0  # the local background's kernel, in stroke widths: wider than where strokes cross
 MIN_BLOB_AREA = 30    # pixels; smaller blobs are specks, no measure of the strokes
-# The ink is two-toned when Otsu splits it at least this cleanly (a band with 55 % of the
-# light across the real photos' marker digits: 0.85-0.89; shadows fading softly across
-# generated pages split at 0.62-0.67 into a darker and a fainter part of the same shadow)...
+# The ink is two-toned when Otsu splits it at least this cleanly (the real photos' marker
+# digits and webcam rows under a band with 55 % of the light: 0.84-0.96, and a big 1 at 0.77,
+# read right without; shadows fading softly across generated pages split at 0.62-0.67 into a
+# darker and a fainter part of the same shadow)...
 TWO_TONES = 0.8
-# ...and its faint tone is on average under this share of its dark tone (that band over the
-# real photos' marker digits: 0.41-0.57).
+# ...and its faint tone is on average under this share of its dark tone (that band over those
+# photos: 0.41-0.52).
 FAINT_TONE = 0.6
-FAINT_SHARE = 0.2  # of the ink at least: a shadow is broad, the soft rims of strokes are not
+# Of the ink at least: a shadow is broad, the soft rims of strokes are not. (Also keeps both
+# tones non-empty for two_toned's means.)
+FAINT_SHARE = 0.2
 SPAN = 0.5  # of the picture's width or height: a shadow cast by a hand or a phone crosses the picture
 # A shadow is broader than MIN_HALF_WIDTH somewhere: in the sample, ink that survives this
 # many erosions by a 3x3 square (a little less broad, the sample's pixels being coarse).
@@ -107,9 +111,11 @@ def shadow_by_tone(flat, mask, level, sample):
     (over `level`), and the dark one holds writing the camera was pointed at
     (holds_prominent_writing). Looks at the mask's `sample` decide first, cheaply."""
     if not cv2.countNonZero(cv2.erode(sample, SQUARE, iterations=BROAD_EROSIONS)):
-        return None  # no ink as broad as a shadow: most frames end here
+        return None  # no ink as broad as a shadow: frames of ballpoint or pencil end here
     between = two_toned(flat[::SAMPLE, ::SAMPLE], sample, level)
-    if between is None or not holds_prominent_writing(cv2.bitwise_and(cv2.compare(flat, between, cv2.CMP_GT), mask)):
+    if between is None:
+        return None
+    if not holds_prominent_writing(cv2.bitwise_and(cv2.compare(flat, between, cv2.CMP_GT), mask)):
         return None
     shadow = broad_faint_tone(flat, mask, between)
     return shadow if cv2.countNonZero(shadow) else None
@@ -119,7 +125,7 @@ def holds_prominent_writing(dark):
     """Whether a blob of the dark tone, clear of the picture's border, spans PROMINENT of its
     width or height: a digit held up or written large. A desk's darker grain, which the
     faint tone would otherwise leave as specks, is small or runs to the border."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(dark)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(dark)
     height, width = dark.shape
     for x, y, w, h, _ in stats[1:].tolist():
         inside = x > 0 and y > 0 and x + w < width and y + h < height
@@ -132,7 +138,7 @@ def two_toned(flat, mask, level):
     """The level between the ink's dark and faint tones (Otsu's, of the ink alone) when it
     falls cleanly into the two (TWO_TONES, FAINT_TONE, FAINT_SHARE) and the faint one is ink
     too, over the threshold `level` on average (not the soft rims the mask's blur takes in),
-    else None. OpenCV's sums and counts: it runs on most frames."""
+    else None. OpenCV's sums and counts: it runs on every frame with broad ink (marker)."""
     values = flat[mask > 0]
     if values.size < MIN_BLOB_AREA:
         return None
@@ -151,21 +157,31 @@ def two_toned(flat, mask, level):
 
 
 def broad_faint_tone(flat, mask, level):
-    """255 on the faint tone's blobs (ink at or under `level`) that span SPAN of the picture
-    and are thicker than MIN_HALF_WIDTH somewhere."""
+    """255 on the faint tone's blobs (ink at or under `level`) that are cast from outside the
+    picture (cast_across) and broader than MIN_HALF_WIDTH from their edge somewhere (about 25
+    pixels across)."""
     faint = cv2.bitwise_and(cv2.compare(flat, level, cv2.CMP_LE), mask)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(faint)
-    height, width = mask.shape
-    spanning = [label for label in range(1, count)
-                if stats[label, cv2.CC_STAT_WIDTH] >= SPAN * width or stats[label, cv2.CC_STAT_HEIGHT] >= SPAN * height]
+    cast = [label for label in range(1, count) if cast_across(stats[label], mask.shape)]
     shadow = np.zeros_like(mask)
-    if not spanning:
+    if not cast:
         return shadow
     distance = cv2.distanceTransform(faint, cv2.DIST_L2, 3)
-    for label in spanning:
+    for label in cast:
         if half_width(distance, labels, stats[label], label) > MIN_HALF_WIDTH:
             shadow[labels == label] = 255
     return shadow
+
+
+def cast_across(stats, shape):
+    """Whether a blob reaches the picture's border and spans SPAN of its width or height: a
+    shadow cast by a hand, a phone or a lamp's arm comes in from outside the picture. A big
+    digit in a fainter ink (grey, green, light blue beside black: 0.48-0.58 as dark) is as
+    broad and faint, but written inside the picture."""
+    x, y, w, h = (int(v) for v in stats[:4])
+    height, width = shape
+    reaches_border = x == 0 or y == 0 or x + w == width or y + h == height
+    return reaches_border and (w >= SPAN * width or h >= SPAN * height)
 
 
 def lower_middle(values):
@@ -177,12 +193,13 @@ def lower_middle(values):
 
 def has_thick_ink(sample):
     """A cheap look for ink THICKER times as thick as the writing, on the mask's `sample`
-    (every SAMPLE-th pixel of every SAMPLE-th row). The writing's thickness: how many erosions leave at most half
-    of the ink that does not touch the border (a shadow or a desk reaching in from the border
-    can outweigh the writing), one at the least. Some ink must then survive THICKER times as
-    many; only then is the full test worth its cost. An erosion leaves an all-ink sample as
-    it is (OpenCV pads with ink), so they are counted only up to half the sample's shorter
-    side: from there no ink could survive THICKER times as many anyway."""
+    (every SAMPLE-th pixel of every SAMPLE-th row). The writing's thickness: how many
+    erosions leave at most half of the ink that does not touch the border (a shadow or a desk
+    reaching in from the border can outweigh the writing), one at the least. Some ink must
+    then survive THICKER times as many; only then is the full test worth its cost. An erosion
+    leaves an all-ink sample as it is (OpenCV pads with ink), so they are counted only up to
+    half the sample's shorter side: from there no ink could survive THICKER times as many
+    anyway."""
     inner = cv2.bitwise_and(sample, segment.away_from_border(sample)) if segment.ink_on_border(sample) else sample
     core = inner if cv2.countNonZero(inner) else sample
     ink, strokes, most = cv2.countNonZero(core), 0, min(sample.shape) // 2

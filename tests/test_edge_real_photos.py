@@ -113,7 +113,7 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
     split of the rest is followed where the desk's level loses most of the writing
     (preprocess.FAIR_SPLIT); before (0fe8476) 89.2 / 97.6 %, 84.5 / 97.1 %, 92.8 / 95.6 %.
     A shadow across the page 92.8 / 95.9 %, 15 exact, since a shadow is also told from the
-    writing by its tone (shadows.without_shadow_by_tone): two of the four big marker digits
+    writing by its tone (shadows.shadow_by_tone): two of the four big marker digits
     under the band had read as nothing, the band run into them; before (f8470b7) 91.4 /
     94.8 %, 10 exact. Under the lamp 94.6 / 96.7 % and overexposed (1.6 times as bright)
     91.0 / 95.5 % since a fair split needs 0.70, not 0.72 (preprocess.FAIR_SPLIT): before

@@ -169,6 +169,7 @@ def test_two_tones_are_a_faint_ink_and_a_dark_one_split_cleanly():
     fading = np.linspace(40, 160, 1000)  # a soft shadow's ink: evenly spread, split at 0.75
     darker_and_lighter_writing = np.concatenate([rng.normal(120, 3, 600), rng.normal(170, 3, 400)])
     rims_and_strokes = np.concatenate([rng.normal(8, 2, 600), rng.normal(170, 4, 400)])
+    little_faint, some_faint = (np.concatenate([rng.normal(90, 4, n), rng.normal(170, 4, 1000 - n)]) for n in (150, 250))
     level = 20.0
     between = shadows.two_toned(*as_picture(band_and_strokes), level)
     assert between is not None and 100 < between < 160
@@ -176,16 +177,23 @@ def test_two_tones_are_a_faint_ink_and_a_dark_one_split_cleanly():
     assert shadows.two_toned(*as_picture(fading), level) is None
     assert shadows.two_toned(*as_picture(darker_and_lighter_writing), level) is None  # 0.7 as dark
     assert shadows.two_toned(*as_picture(rims_and_strokes), level) is None  # the faint tone is not ink
+    assert shadows.two_toned(*as_picture(little_faint), level) is None  # 15 % of the ink: no shadow's breadth
+    assert shadows.two_toned(*as_picture(some_faint), level) is not None  # 25 %
 
 
 def test_the_shadow_is_the_faint_tone_where_it_is_broad_and_spans_the_picture():
-    """Of three faint blobs, the band 80 pixels wide from top to bottom is a shadow; a faint
-    blob 60 pixels square (a faint digit's) and a faint line 10 pixels wide from top to bottom
-    (a rule, a pencil stroke) are not. A dark stroke in the band is not faint: it stays."""
+    """Of five faint blobs, the band 80 pixels wide from top to bottom is a shadow; a faint
+    blob 60 pixels square (a faint digit's), a faint line 10 pixels wide from top to bottom
+    (a rule, a pencil stroke), a broad faint stroke 300 pixels tall clear of the border (a big
+    digit in grey or green ink) and a broad faint patch from the top edge a third of the way
+    down (a smudge, the corner of something) are not. A dark stroke in the band is not faint:
+    it stays."""
     flat = np.zeros((480, 640), np.uint8)
     flat[:, 300:380] = 90
     flat[50:110, 50:110] = 90
     flat[:, 500:510] = 90
+    flat[90:390, 200:260] = 90
+    flat[:160, 560:620] = 90
     flat[100:300, 320:340] = 170
     shadow = shadows.broad_faint_tone(flat, cv2.compare(flat, 0, cv2.CMP_GT), 130)
     band = np.zeros_like(shadow)
@@ -228,6 +236,61 @@ def test_the_close_up_look_does_not_split_ink_by_tone(model):
     photo = synthetic_pages.make_page(np.random.default_rng([2, 121]), images, labels, kinds[121])
     assert kinds[121] == "big-digit" and photo.lines == ["2"]
     assert classify.read_number(classify.classify_image(model, photo.image)) == "2"
+
+
+def test_a_big_digit_in_a_fainter_ink_beside_a_black_one_is_writing(model):
+    """Two big marker digits, one black and one grey (half as dark): the ink falls cleanly into
+    two tones and the grey digit is broad and faint, but it lies inside the picture, where no
+    shadow cast from outside it comes from. Without that test the grey digit was cleared."""
+    images, labels = mnist_test_arrays()
+    for black, grey in ((ROW[1], ROW[2]), (ROW[5], ROW[0]), (ROW[3], ROW[6])):
+        paper = np.random.default_rng(black).normal(205, 3, (480, 640))
+        for left, index, ink in ((10, black, 175), (320, grey, 88)):  # written tall: 300 x 400
+            strokes = cv2.resize(images[index], (300, 400), interpolation=cv2.INTER_LINEAR) > 127
+            strokes = cv2.dilate(strokes.astype(np.float32), np.ones((9, 9), np.uint8))
+            paper[40:440, left:left + 300] -= ink * cv2.GaussianBlur(strokes, (0, 0), 1.5)
+        frame = np.clip(paper, 0, 255).astype(np.uint8)
+        page = prepare_parts(frame)
+        between = shadows.two_toned(page["flat"][::shadows.SAMPLE, ::shadows.SAMPLE], shadows.sampled(page["mask"]), page["level"])
+        faint = cv2.bitwise_and(cv2.compare(page["flat"], between, cv2.CMP_LE), page["mask"])
+        assert cv2.boundingRect(faint)[3] >= shadows.SPAN * 480  # as tall as a shadow across the picture
+        assert classify.read_number(classify.classify_image(model, frame)) == f"{labels[black]}{labels[grey]}"
+
+
+def test_writing_the_camera_was_pointed_at_is_a_blob_clear_of_the_border_and_big():
+    """Clear of the border and at least PROMINENT (0.3) of the picture's height or width."""
+    def holds(x, y, w, h):
+        dark = np.zeros((480, 640), np.uint8)
+        dark[y:y + h, x:x + w] = 255
+        return shadows.holds_prominent_writing(dark)
+    assert holds(300, 100, 30, 160)          # a third of the height
+    assert not holds(300, 100, 30, 120)      # a quarter
+    assert holds(100, 200, 200, 30)          # a third of the width
+    assert not holds(0, 100, 30, 300)        # on the border: a desk, a page's edge
+    assert not holds(300, 380, 30, 100)      # down to the bottom edge
+
+
+def test_a_frame_of_thin_writing_never_splits_its_ink_into_tones(monkeypatch):
+    """The cheap look ends frames without ink as broad as a shadow before any split (most
+    camera frames: ballpoint, pencil); the split runs on frames with marker-thick ink."""
+    sheet = np.full((480, 640), 200, np.uint8)
+    cv2.putText(sheet, "2048 1375", (40, 250), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 40, 3, cv2.LINE_AA)
+    page = prepare_parts(cast_shadow(sheet, 330, width=12))
+    def never(*_):
+        raise AssertionError("split into tones")
+    monkeypatch.setattr(shadows, "two_toned", never)
+    shadows.without_shadows(page["ink"], page["flat"], page["mask"], page["level"])
+
+
+def test_clearing_a_shadow_by_its_tone_leaves_the_callers_arrays_as_they_were():
+    frame, _ = marker_digit_held_up(ROW[3], 300)
+    page = prepare_parts(frame)
+    flat, mask = page["flat"].copy(), page["mask"].copy()
+    new_flat, new_mask = shadows.without_shadows(page["ink"], page["flat"], page["mask"], page["level"])
+    assert shadows.shadow_by_tone(flat, mask, page["level"], shadows.sampled(mask)) is not None
+    assert np.count_nonzero(new_mask != mask) > 1000
+    np.testing.assert_array_equal(page["flat"], flat)
+    np.testing.assert_array_equal(page["mask"], mask)
 
 
 def prepare_parts(gray):

@@ -56,7 +56,7 @@ SPAN = 0.5  # of the picture's width or height: a shadow cast by a hand or a pho
 # A shadow is broader than MIN_HALF_WIDTH somewhere: in the sample, ink that survives this
 # many erosions by a 3x3 square (a little less broad, the sample's pixels being coarse).
 BROAD_EROSIONS = int(MIN_HALF_WIDTH // SAMPLE) - 1
-PROMINENT = 0.3  # of the picture's width or height: writing the camera was pointed at (reading.DOMINANT)
+PROMINENT = 0.3  # of the picture's width or height: writing the camera was pointed at (as reading.DOMINANT)
 
 
 def without_shadows(ink, flat, mask, level, by_tone=True):
@@ -126,12 +126,13 @@ def holds_prominent_writing(dark):
     width or height: a digit held up or written large. A desk's darker grain, which the
     faint tone would otherwise leave as specks, is small or runs to the border."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(dark)
-    height, width = dark.shape
-    for x, y, w, h, _ in stats[1:].tolist():
-        inside = x > 0 and y > 0 and x + w < width and y + h < height
-        if inside and (w >= PROMINENT * width or h >= PROMINENT * height):
-            return True
-    return False
+    return any(not segment.touches_border(box, dark.shape, 1) and spans(box, dark.shape, PROMINENT)
+               for box in stats[1:])
+
+
+def spans(stats, shape, share):
+    """Whether a blob's box is at least `share` of the picture's width or height."""
+    return stats[cv2.CC_STAT_WIDTH] >= share * shape[1] or stats[cv2.CC_STAT_HEIGHT] >= share * shape[0]
 
 
 def two_toned(flat, mask, level):
@@ -157,12 +158,19 @@ def two_toned(flat, mask, level):
 
 
 def broad_faint_tone(flat, mask, level):
-    """255 on the faint tone's blobs (ink at or under `level`) that are cast from outside the
-    picture (cast_across) and broader than MIN_HALF_WIDTH from their edge somewhere (about 25
-    pixels across)."""
+    """255 on the faint tone's blobs (ink at or under `level`) that span SPAN of the picture
+    from its border and lie more than MIN_HALF_WIDTH from their edge somewhere (about 25
+    pixels across; a blob along the border measures broader). A shadow cast by a hand, a
+    phone or a lamp's arm comes in from outside the picture. A big digit in a fainter ink
+    (grey, green, light blue beside black: 0.48-0.58 as dark) is as broad and faint, but lies
+    inside it; cut by the frame's edge, it is taken for a shadow. A shadow that ends inside
+    the picture (on the page, its part on a darker desk lost in the desk's tone) is left to
+    the thickness test: told where it runs into the writing instead, the strokes under a
+    band wider than the lighting correction, as faint as the shadow, went with it."""
     faint = cv2.bitwise_and(cv2.compare(flat, level, cv2.CMP_LE), mask)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(faint)
-    cast = [label for label in range(1, count) if cast_across(stats[label], mask.shape)]
+    cast = [label for label in range(1, count)
+            if segment.touches_border(stats[label], mask.shape, 1) and spans(stats[label], mask.shape, SPAN)]
     shadow = np.zeros_like(mask)
     if not cast:
         return shadow
@@ -171,17 +179,6 @@ def broad_faint_tone(flat, mask, level):
         if half_width(distance, labels, stats[label], label) > MIN_HALF_WIDTH:
             shadow[labels == label] = 255
     return shadow
-
-
-def cast_across(stats, shape):
-    """Whether a blob reaches the picture's border and spans SPAN of its width or height: a
-    shadow cast by a hand, a phone or a lamp's arm comes in from outside the picture. A big
-    digit in a fainter ink (grey, green, light blue beside black: 0.48-0.58 as dark) is as
-    broad and faint, but written inside the picture."""
-    x, y, w, h = (int(v) for v in stats[:4])
-    height, width = shape
-    reaches_border = x == 0 or y == 0 or x + w == width or y + h == height
-    return reaches_border and (w >= SPAN * width or h >= SPAN * height)
 
 
 def lower_middle(values):

@@ -65,11 +65,17 @@ def test_a_shadow_across_one_of_two_digits_is_taken_out(model):
     assert classify.read_number(classify.classify_image(model, cast_shadow(sheet, 150))) == number
 
 
-def test_the_callers_arrays_are_left_as_they_were():
-    page = prepare_parts(cast_shadow(sheet_with_a_row()[0], 330))
+@pytest.mark.parametrize("by_tone", [False, True])
+def test_the_callers_arrays_are_left_as_they_were(by_tone):
+    """Both ways of taking a shadow out: a row of ballpoint digits, where the band is a thick,
+    faint blob, and a marker digit held up, where only its tone tells it."""
+    frame = marker_digit_held_up(ROW[3], 300)[0] if by_tone else cast_shadow(sheet_with_a_row()[0], 330)
+    page = prepare_parts(frame)
     flat, mask = page["flat"].copy(), page["mask"].copy()
+    found_by_tone = shadows.shadow_by_tone(flat, mask, page["level"], shadows.sampled(mask)) is not None
+    assert found_by_tone == by_tone
     new_flat, new_mask = shadows.without_shadows(page["ink"], page["flat"], page["mask"], page["level"])
-    assert not np.array_equal(new_mask, mask)
+    assert np.count_nonzero(new_mask != mask) > 1000
     np.testing.assert_array_equal(page["flat"], flat)
     np.testing.assert_array_equal(page["mask"], mask)
 
@@ -181,25 +187,39 @@ def test_two_tones_are_a_faint_ink_and_a_dark_one_split_cleanly():
     assert shadows.two_toned(*as_picture(some_faint), level) is not None  # 25 %
 
 
-def test_the_shadow_is_the_faint_tone_where_it_is_broad_and_spans_the_picture():
+def test_the_shadow_is_the_faint_tone_broad_and_cast_across_the_picture():
     """Of five faint blobs, the band 80 pixels wide from top to bottom is a shadow; a faint
     blob 60 pixels square (a faint digit's), a faint line 10 pixels wide from top to bottom
     (a rule, a pencil stroke), a broad faint stroke 300 pixels tall clear of the border (a big
-    digit in grey or green ink) and a broad faint patch from the top edge a third of the way
-    down (a smudge, the corner of something) are not. A dark stroke in the band is not faint:
-    it stays."""
+    digit in grey or green ink) and a broad faint patch from the top edge not quite half way
+    down (a smudge, the corner of something) are not. A dark stroke in the band is not
+    faint: it stays."""
     flat = np.zeros((480, 640), np.uint8)
     flat[:, 300:380] = 90
     flat[50:110, 50:110] = 90
     flat[:, 500:510] = 90
     flat[90:390, 200:260] = 90
-    flat[:160, 560:620] = 90
+    flat[:216, 560:620] = 90  # 0.45 of the height
     flat[100:300, 320:340] = 170
     shadow = shadows.broad_faint_tone(flat, cv2.compare(flat, 0, cv2.CMP_GT), 130)
-    band = np.zeros_like(shadow)
-    band[:, 300:380] = 255
-    band[100:300, 320:340] = 0
-    np.testing.assert_array_equal(shadow, band)
+    expected = np.zeros_like(shadow)
+    expected[:, 300:380] = 255
+    expected[100:300, 320:340] = 0
+    np.testing.assert_array_equal(shadow, expected)
+
+
+@pytest.mark.parametrize("edge", ["top", "bottom", "left", "right"])
+def test_a_broad_faint_band_from_any_edge_is_a_shadow_and_one_pixel_short_is_not(edge):
+    """A band 50 pixels wide, 0.55 of the picture long (over SPAN), from one edge: a shadow.
+    The same band one pixel short of that edge is not."""
+    def shadow_of(gap):
+        flat = np.zeros((480, 640), np.uint8)
+        along = {"top": (slice(gap, gap + 264), slice(300, 350)), "bottom": (slice(216 - gap, 480 - gap), slice(300, 350)),
+                 "left": (slice(200, 250), slice(gap, gap + 352)), "right": (slice(200, 250), slice(288 - gap, 640 - gap))}
+        flat[along[edge]] = 90
+        return cv2.countNonZero(shadows.broad_faint_tone(flat, flat, 130))
+    assert shadow_of(0) > 0
+    assert shadow_of(1) == 0
 
 
 def as_picture(values):
@@ -220,7 +240,8 @@ def test_a_desk_in_two_tones_holding_no_writing_is_left_as_it_is(model):
     page = prepare_parts(preprocess.to_grayscale(photo.image))
     flat, mask, level = page["flat"], page["mask"], page["level"]
     between = shadows.two_toned(flat[::shadows.SAMPLE, ::shadows.SAMPLE], shadows.sampled(mask), level)
-    assert between is not None and cv2.countNonZero(shadows.broad_faint_tone(flat, mask, between))
+    assert between is not None
+    assert cv2.countNonZero(shadows.broad_faint_tone(flat, mask, between))  # the desk, from the border
     assert not shadows.holds_prominent_writing(cv2.bitwise_and(cv2.compare(flat, between, cv2.CMP_GT), mask))
     new_flat, new_mask = shadows.without_shadows(page["ink"], flat, mask, level)
     assert new_flat is flat and new_mask is mask
@@ -252,45 +273,40 @@ def test_a_big_digit_in_a_fainter_ink_beside_a_black_one_is_writing(model):
         frame = np.clip(paper, 0, 255).astype(np.uint8)
         page = prepare_parts(frame)
         between = shadows.two_toned(page["flat"][::shadows.SAMPLE, ::shadows.SAMPLE], shadows.sampled(page["mask"]), page["level"])
+        assert between is not None
         faint = cv2.bitwise_and(cv2.compare(page["flat"], between, cv2.CMP_LE), page["mask"])
-        assert cv2.boundingRect(faint)[3] >= shadows.SPAN * 480  # as tall as a shadow across the picture
+        grey_digit = cv2.boundingRect(faint[:, 320:])
+        assert grey_digit[3] >= shadows.SPAN * 480  # as tall as a shadow across the picture
         assert classify.read_number(classify.classify_image(model, frame)) == f"{labels[black]}{labels[grey]}"
 
 
 def test_writing_the_camera_was_pointed_at_is_a_blob_clear_of_the_border_and_big():
-    """Clear of the border and at least PROMINENT (0.3) of the picture's height or width."""
-    def holds(x, y, w, h):
+    """Clear of every edge of the picture and at least PROMINENT (0.3) of its height or width."""
+    def prominent(x, y, w, h):
         dark = np.zeros((480, 640), np.uint8)
         dark[y:y + h, x:x + w] = 255
         return shadows.holds_prominent_writing(dark)
-    assert holds(300, 100, 30, 160)          # a third of the height
-    assert not holds(300, 100, 30, 120)      # a quarter
-    assert holds(100, 200, 200, 30)          # a third of the width
-    assert not holds(0, 100, 30, 300)        # on the border: a desk, a page's edge
-    assert not holds(300, 380, 30, 100)      # down to the bottom edge
+    assert prominent(300, 100, 30, 160)          # a third of the height
+    assert not prominent(300, 100, 30, 120)      # a quarter
+    assert prominent(100, 200, 200, 30)          # about a third of the width (0.31)
+    assert not prominent(100, 200, 160, 30)      # a quarter
+    assert not prominent(0, 100, 30, 300)        # on an edge: a desk, a page's edge
+    assert not prominent(300, 0, 30, 300)
+    assert not prominent(610, 100, 30, 300)
+    assert not prominent(300, 180, 30, 300)
 
 
 def test_a_frame_of_thin_writing_never_splits_its_ink_into_tones(monkeypatch):
-    """The cheap look ends frames without ink as broad as a shadow before any split (most
-    camera frames: ballpoint, pencil); the split runs on frames with marker-thick ink."""
+    """The cheap look ends frames without ink as broad as a shadow before any split: ballpoint
+    or pencil writing, and a pen's narrow shadow across it."""
     sheet = np.full((480, 640), 200, np.uint8)
     cv2.putText(sheet, "2048 1375", (40, 250), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 40, 3, cv2.LINE_AA)
     page = prepare_parts(cast_shadow(sheet, 330, width=12))
+    assert cv2.countNonZero(page["mask"]) > 1000
     def never(*_):
         raise AssertionError("split into tones")
     monkeypatch.setattr(shadows, "two_toned", never)
     shadows.without_shadows(page["ink"], page["flat"], page["mask"], page["level"])
-
-
-def test_clearing_a_shadow_by_its_tone_leaves_the_callers_arrays_as_they_were():
-    frame, _ = marker_digit_held_up(ROW[3], 300)
-    page = prepare_parts(frame)
-    flat, mask = page["flat"].copy(), page["mask"].copy()
-    new_flat, new_mask = shadows.without_shadows(page["ink"], page["flat"], page["mask"], page["level"])
-    assert shadows.shadow_by_tone(flat, mask, page["level"], shadows.sampled(mask)) is not None
-    assert np.count_nonzero(new_mask != mask) > 1000
-    np.testing.assert_array_equal(page["flat"], flat)
-    np.testing.assert_array_equal(page["mask"], mask)
 
 
 def prepare_parts(gray):

@@ -109,7 +109,11 @@ def shadow_by_tone(flat, mask, level, sample):
     """255 on a shadow told from the writing by its tone, or None: the broad parts of the
     ink's faint tone (broad_faint_tone), when the ink falls cleanly into two tones, both ink
     (over `level`), and the dark one holds writing the camera was pointed at
-    (holds_prominent_writing). Looks at the mask's `sample` decide first, cheaply."""
+    (holds_prominent_writing). Cheap looks decide first: the shadow reaches the border
+    (broad_faint_tone), so ink must lie there (most camera frames end here, the example
+    frame's marker digits too), and be as broad as a shadow in the mask's `sample`."""
+    if not segment.ink_on_border(mask):
+        return None
     if not cv2.countNonZero(cv2.erode(sample, SQUARE, iterations=BROAD_EROSIONS)):
         return None  # no ink as broad as a shadow: frames of ballpoint or pencil end here
     between = two_toned(flat[::SAMPLE, ::SAMPLE], sample, level)

@@ -309,6 +309,20 @@ def test_a_frame_of_thin_writing_never_splits_its_ink_into_tones(monkeypatch):
     shadows.without_shadows(page["ink"], page["flat"], page["mask"], page["level"])
 
 
+def test_a_frame_with_no_ink_on_its_border_never_splits_its_ink_into_tones(monkeypatch):
+    """A marker digit held up, no shadow: its ink is broad, but a shadow told by its tone
+    reaches the border and no ink lies there, so no split is paid for."""
+    images, _ = mnist_test_arrays()
+    paper = np.random.default_rng(0).normal(205, 3, (480, 640))
+    paper[60:420, 140:500] -= 175 * (written(images[ROW[3]], 360) > 0.5)
+    page = prepare_parts(np.clip(paper, 0, 255).astype(np.uint8))
+    assert cv2.countNonZero(cv2.erode(shadows.sampled(page["mask"]), shadows.SQUARE, iterations=shadows.BROAD_EROSIONS))
+    def never(*_):
+        raise AssertionError("split into tones")
+    monkeypatch.setattr(shadows, "two_toned", never)
+    shadows.without_shadows(page["ink"], page["flat"], page["mask"], page["level"])
+
+
 def prepare_parts(gray):
     """The ink, flattened ink, mask and level that preprocess.page_from_ink hands the step."""
     small = preprocess.quarter_size(gray)

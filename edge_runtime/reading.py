@@ -245,7 +245,7 @@ def is_confident_one(reading):
 
 def is_dominant(box, shape):
     """A box at least DOMINANT of the picture's height or width."""
-    return box[3] >= DOMINANT * shape[0] or box[2] >= DOMINANT * shape[1]
+    return segment.spans(box, shape, DOMINANT)
 
 
 def in_reading_order(readings, options):

@@ -138,6 +138,11 @@ def group_box(boxes, members):
     return union_box(boxes[members]) if len(members) > 1 else boxes[members[0]]
 
 
+def spans(box, shape, share):
+    """Whether an (x, y, w, h, ...) box is at least `share` of the picture's width or height."""
+    return box[W] >= share * shape[1] or box[H] >= share * shape[0]
+
+
 def touches_border(box, shape, margin):
     height, width = shape
     x, y, w, h = box[:4]
@@ -187,13 +192,11 @@ def shape_is_plausible(box, mask, options):
     a digit held close to the camera fills most of the frame and may touch its edge.
     """
     x, y, w, h = map(int, box[:4].tolist())
-    height, width = mask.shape
-    if h < options.min_height_px or h > options.max_height_fraction * height:
+    if h < options.min_height_px or h > options.max_height_fraction * mask.shape[0]:
         return False
     if not options.min_aspect <= w / h <= options.max_run_aspect:
         return False
-    big = h >= 0.5 * height or w >= 0.5 * width
-    if touches_border(box, mask.shape, options.border_margin_px) and not big:
+    if touches_border(box, mask.shape, options.border_margin_px) and not spans(box, mask.shape, 0.5):
         return False
     fill = cv2.countNonZero(mask[y:y + h, x:x + w]) / float(w * h)
     thin = w / h < 0.35  # a 1 fills its own narrow box

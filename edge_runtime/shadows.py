@@ -130,13 +130,8 @@ def holds_prominent_writing(dark):
     width or height: a digit held up or written large. A desk's darker grain, which the
     faint tone would otherwise leave as specks, is small or runs to the border."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(dark)
-    return any(not segment.touches_border(box, dark.shape, 1) and spans(box, dark.shape, PROMINENT)
+    return any(not segment.touches_border(box, dark.shape, 1) and segment.spans(box, dark.shape, PROMINENT)
                for box in stats[1:])
-
-
-def spans(stats, shape, share):
-    """Whether a blob's box is at least `share` of the picture's width or height."""
-    return stats[cv2.CC_STAT_WIDTH] >= share * shape[1] or stats[cv2.CC_STAT_HEIGHT] >= share * shape[0]
 
 
 def two_toned(flat, mask, level):
@@ -174,7 +169,7 @@ def broad_faint_tone(flat, mask, level):
     faint = cv2.bitwise_and(cv2.compare(flat, level, cv2.CMP_LE), mask)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(faint)
     cast = [label for label in range(1, count)
-            if segment.touches_border(stats[label], mask.shape, 1) and spans(stats[label], mask.shape, SPAN)]
+            if segment.touches_border(stats[label], mask.shape, 1) and segment.spans(stats[label], mask.shape, SPAN)]
     shadow = np.zeros_like(mask)
     if not cast:
         return shadow

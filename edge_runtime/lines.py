@@ -9,6 +9,8 @@ compared along their slopes (reading_order). Pure functions on (x, y, w, h) boxe
 are tested without images or a model.
 """
 
+import functools
+
 import numpy as np
 
 # A neighbour more than this many digit heights away starts a new line (or a new number).
@@ -132,8 +134,15 @@ def group_lines(boxes):
     """Box indices per line, lines in reading order: [[3, 0, 5], [1, 2], ...]."""
     if len(boxes) == 0:
         return []
+    return [list(line) for line in grouped(tuple(tuple(box[:4]) for box in boxes))]
+
+
+@functools.lru_cache(maxsize=4)
+def grouped(boxes):
+    """group_lines of a tuple of (x, y, w, h) tuples, remembered: a frame's readings are grouped
+    once to judge them (reading.accept) and again, mostly the same boxes, for their order."""
     array = box_array(boxes)
-    return reading_order(array, chains(array))
+    return tuple(tuple(line) for line in reading_order(array, chains(array)))
 
 
 def unordered_lines(boxes):

@@ -189,14 +189,13 @@ def accept(readings, shape):
     readings = outside_text(readings, shape)
     candidates = [r for r in readings if r.digit_probability >= LENIENT_PROBABILITY or is_confident_one(r)]
     sure = [r.digit_probability >= MIN_DIGIT_PROBABILITY or is_dominant(r.box, shape) for r in candidates]
-    kept = []
+    kept = set()
     for line in lines.group_lines([r.box for r in candidates]):
         backing = [candidates[i].box[3] for i in line if sure[i]]
-        if len(backing) < 2:
-            kept += [candidates[i] for i in line if sure[i]]
-            continue
-        kept += [candidates[i] for i in line if sure[i] or in_line(candidates[i], backing)]
-    return kept
+        kept.update(i for i in line if sure[i] or (len(backing) >= 2 and in_line(candidates[i], backing)))
+    # In the given order: when all are kept, the reading order groups the same boxes again
+    # and finds them grouped already (lines.group_lines).
+    return [r for i, r in enumerate(candidates) if i in kept]
 
 
 def outside_text(readings, shape):

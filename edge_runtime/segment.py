@@ -15,6 +15,7 @@ Region.__doc__ = """A digit candidate in working pixels: (x, y, w, h) box, the i
 contours whose ink it owns, and the (start, stop) column range of that ink it keeps (a
 piece of a split blob), or None for all of it."""
 
+SQUARE = np.ones((3, 3), np.uint8)  # a pixel and its eight neighbours: one step of erosion or dilation
 # Columns: x, y, w, h, box area (merging takes the largest first).
 X, Y, W, H, AREA = range(5)
 # A detached bar (a 5's top, a 7's cross-stroke) is short and at least this wide for its

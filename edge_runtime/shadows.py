@@ -26,7 +26,7 @@ import numpy as np
 from edge_runtime import segment
 
 SAMPLE = 4  # the cheap test looks at every fourth pixel of every fourth row
-SQUARE = np.ones((3, 3), np.uint8)
+SQUARE = segment.SQUARE
 # A shadow's widest point lies at least this many times as far from its edge as a typical
 # stroke's does (measured on generated pages: shadows 4.6-20 times; bold or big digits beside
 # smaller writing 3.1-19 times, which FAINTER keeps), and more than MIN_HALF_WIDTH pixels: the

@@ -87,3 +87,13 @@ def test_unordered_lines_are_the_lines_of_group_lines():
     shuffled = [boxes[i] for i in (9, 3, 0, 13, 5, 7, 1, 11, 4, 8, 2, 12, 6, 10)]
     assert sorted(lines.unordered_lines(shuffled)) == sorted(lines.group_lines(shuffled))
     assert len(lines.unordered_lines(shuffled)) == 4
+
+
+def test_grouping_the_same_boxes_again_gives_fresh_lists():
+    """group_lines remembers its last groupings: changing what it returned changes nothing."""
+    boxes = [(0, 0, 20, 30), (30, 0, 20, 30), (0, 100, 20, 30)]
+    first = lines.group_lines(boxes)
+    first[0].append(99)
+    first.append([42])
+    assert lines.group_lines(boxes) == [[0, 1], [2]]
+    assert lines.group_lines([list(box) + [600] for box in boxes]) == [[0, 1], [2]]  # extra fields dropped

@@ -358,6 +358,44 @@ def test_a_page_on_a_dark_desk_is_dark_ink_on_light_paper_however_much_desk_show
     assert len(preprocess.find_digits(frame)) == 3
 
 
+def labelled_largest_region(bright):
+    """The largest 4-connected region's (area, box area), every region labelled."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if count < 2:
+        return 0, 0
+    largest = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
+    return int(largest[cv2.CC_STAT_AREA]), int(largest[cv2.CC_STAT_WIDTH] * largest[cv2.CC_STAT_HEIGHT])
+
+
+def test_the_largest_bright_region_is_found_from_the_centre_or_by_labelling_them_all():
+    sheet = np.zeros((120, 160), np.uint8)
+    sheet[10:110, 20:150] = 255
+    sheet[50:60, 60:70] = 0  # a digit on the sheet
+    assert preprocess.largest_bright_region(sheet) == (130 * 100 - 100, 130 * 100)
+    corner = np.zeros((120, 160), np.uint8)
+    corner[:70, :70] = 255          # the largest region...
+    corner[55:65, 75:85] = 255      # ...and a smaller one on the centre, which the fill finds first
+    assert preprocess.largest_bright_region(corner) == (70 * 70, 70 * 70)
+    diagonal = np.zeros((120, 160), np.uint8)
+    diagonal[:60, :80] = 255
+    diagonal[60:, 80:] = 255        # touching the first only at a corner: 4-connected, two regions
+    assert preprocess.largest_bright_region(diagonal) == (60 * 80, 60 * 80)
+    assert preprocess.largest_bright_region(np.zeros((120, 160), np.uint8)) == (0, 0)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        height, width = rng.integers(1, 40, size=2)
+        bright = (rng.random((height, width)) < rng.random()).astype(np.uint8) * 255
+        assert preprocess.largest_bright_region(bright) == labelled_largest_region(bright)
+
+
+def test_ink_bounds_are_the_box_of_the_nonzero_pixels_or_none():
+    own = np.zeros((30, 20), np.uint8)
+    assert preprocess.ink_bounds(own) is None
+    own[5:9, 3] = 1
+    own[12, 7:11] = 1
+    assert preprocess.ink_bounds(own) == (3, 5, 8, 8)
+
+
 def test_thickening_a_thin_tall_9_keeps_its_small_loop_open():
     """hypjudy_05's 9: 88 px tall, 25 wide, a ballpoint stroke of 3 px. Widened to a tenth of
     its height (7 px more), its loop closed and the 9 read as a 1 (0.70); kept open, 9 (0.91)."""

@@ -72,6 +72,16 @@ def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits_or_filling_the_pi
     assert reading.accept([doubtful_alone], (90, 1000)) == [doubtful_alone]  # 30 of 90 px tall
 
 
+def test_the_readings_kept_keep_their_order():
+    """Kept in the order given, so the reading order groups the boxes that the rejecter's
+    judgement grouped, and finds them grouped already."""
+    top = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
+    bottom = [fake(str(i), 0.99, (20 + 30 * i, 300, 20, 30), 0.99) for i in range(3)]
+    junk = fake("4", 0.99, (400, 600, 20, 30), reading.LENIENT_PROBABILITY / 2)
+    given = [bottom[2], top[0], junk, bottom[0], top[2], top[1], bottom[1]]
+    assert reading.accept(given, (1000, 1000)) == [r for r in given if r is not junk]
+
+
 def test_a_line_of_letters_passing_here_and_there_as_digits_holds_none():
     """A word: an "n" cut into a "1" and a "7" the rejecter finds likely but is not sure of,
     and two letters it turns down outright. Two turned down and none sure: the line is text."""

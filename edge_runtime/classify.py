@@ -8,6 +8,12 @@ import numpy as np
 from edge_runtime import preprocess, reading
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
+# A picture read again at its doubtful threshold (second_opinion) is taken at that level when
+# the readings there sum to more evidence than this many times the first look's, plus this
+# much: on a real page blurred sideways, 7-23 against 0-7; on 1,100 generated pages six were
+# read again and none taken (at most 1 % more evidence than the first look, or 0.2 against none).
+SECOND_LOOK_GAIN = 1.5
+SECOND_LOOK_MARGIN = 2.0
 CLOSE_UP_PIECES = 2  # a close-up digit broken by the first look came out in one or two pieces
 CLOSE_UP_MAX_BLOBS = 100  # the first look's ink blobs: 1-15 in close-ups, thousands on a speckled frame
 CLOSE_UP_BLOB = 0.2  # of the picture's height or width: the broken pieces of a close-up measured 0.22 or more
@@ -42,6 +48,8 @@ def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess
         return label_digits(model, preprocess.mnist_passthrough(gray), min_score)
     page = preprocess.prepare(gray, options)
     confident = read_confident(model, page, min_score, options)
+    if page.doubtful_level is not None:
+        page, confident = second_opinion(model, gray, page, confident, min_score, options)
     if may_be_close_up(page, confident):
         page, confident = closer_look(model, gray, page, confident, min_score, options)
     return [Digit(r.label, r.score, preprocess.to_source_box(page, r.box), r.image, number)
@@ -52,6 +60,18 @@ def read_confident(model, page, min_score, options):
     """The page's readings that pass `min_score` and the rejecter, in no particular order."""
     return reading.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score],
                           preprocess.picture_shape(page))
+
+
+def second_opinion(model, gray, page, readings, min_score, options):
+    """(page, readings): the first look's, or the picture's read at its doubtful level
+    (preprocess.ink_levels) when those readings are clearly surer: their summed evidence over
+    SECOND_LOOK_GAIN times the first look's plus SECOND_LOOK_MARGIN (about two sure digits).
+    Whether faint tones are writing or grain, the classifier and the rejecter tell."""
+    other = preprocess.prepare(gray, options, at_level=page.doubtful_level)
+    found = read_confident(model, other, min_score, options)
+    if sum(map(evidence, found)) > SECOND_LOOK_GAIN * sum(map(evidence, readings)) + SECOND_LOOK_MARGIN:
+        return other, found
+    return page, readings
 
 
 def may_be_close_up(page, readings):

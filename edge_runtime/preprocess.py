@@ -244,28 +244,52 @@ def binarize(flat, min_threshold):
 
 
 def ink_mask(flat, min_threshold):
-    """(mask, level): Otsu's threshold, or a lower one found with the blobs that touch the
-    picture's border left out, when they were what set it. A dark desk edge or the shadow
-    along a page's edge is far stronger than thin ballpoint on paper: counted in, it drags
-    Otsu's level above the writing, and a page photographed at half size, or slightly out of
-    focus, read as empty. The picture without them must split into ink and paper more
-    cleanly than the whole did and than one bell curve of grain would, or cleanly in itself
-    (CLEAN_SPLIT), or fairly cleanly when the first level would lose most but not all of its
-    ink (follows_rest); a blank page's rest does not (grain, soft shadows, the page's outline)."""
+    """(mask, level): ink_levels without the doubtful level."""
+    return ink_levels(flat, min_threshold)[:2]
+
+
+Levels = collections.namedtuple("Levels", ["mask", "level", "doubtful"])
+Levels.__doc__ = """What of a flattened picture is ink: its mask, the level it was thresholded at, and
+a lower level that may be the writing's though the threshold did not follow it (or None)."""
+
+
+def ink_levels(flat, min_threshold):
+    """Levels: Otsu's threshold, or a lower one found with the blobs that touch the picture's
+    border left out, when they were what set it. A dark desk edge or the shadow along a page's
+    edge is far stronger than thin ballpoint on paper: counted in, it drags Otsu's level above
+    the writing, and a page photographed at half size, or slightly out of focus, read as
+    empty. The picture without them must split into ink and paper more cleanly than the whole
+    did and than one bell curve of grain would, or cleanly in itself (CLEAN_SPLIT), or fairly
+    cleanly when the first level would lose most but not all of its ink (follows_rest); a
+    blank page's rest does not (grain, soft shadows, the page's outline). A lower level not
+    followed that may still be the writing's (may_be_writing) is the doubtful one: the
+    classifier decides (classify.second_opinion)."""
     mask, level = binarize(flat, min_threshold)
     if min(flat.shape) < 4:  # all border: nothing is left to sample (OpenCV refuses a 1x1 mask)
-        return mask, level
+        return Levels(mask, level, None)
     if not segment.ink_on_border(mask):
-        return mask, level
+        return Levels(mask, level, None)
     sample, inside = sampled_away_from_border(flat, mask)
     whole = otsu_split(cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel())
     rest_histogram = cv2.calcHist([sample], [0], inside, [256], [0, 256]).ravel()
     rest = otsu_split(rest_histogram)
     second = max(rest.level, min_threshold)
-    if second >= level or not follows_rest(rest, whole, share_lost(rest_histogram, second, level)):
-        return mask, level
+    if second >= level:
+        return Levels(mask, level, None)
+    lost = share_lost(rest_histogram, second, level)
+    if not follows_rest(rest, whole, lost):
+        return Levels(mask, level, second if may_be_writing(rest, lost) else None)
     _, mask = cv2.threshold(flat, second, 255, cv2.THRESH_BINARY)
-    return mask, second
+    return Levels(mask, second, None)
+
+
+def may_be_writing(rest, lost):
+    """Whether a level not followed may still be the writing's: the rest splits more cleanly
+    than one bell curve of grain would, and the first level would lose most but not all of
+    what it calls ink. Writing blurred by the camera's or the page's motion spreads over
+    many tones: a real page on a desk, blurred 7 pixels sideways, split at 0.66 with 90 % of
+    its writing under the desk's level (that page read as empty)."""
+    return rest.separation > ONE_BELL and MOST_LOST < lost < ALL_LOST
 
 
 def follows_rest(rest, whole, lost):
@@ -443,11 +467,11 @@ def working_copy(gray, side=WORKING_SIDE, least=0):
 
 
 Page = collections.namedtuple("Page", ["flat", "mask", "contours", "boxes", "ids", "level", "factor", "offset",
-                                       "source_shape"])
+                                       "source_shape", "doubtful_level"], defaults=(None,))
 Page.__doc__ = """An image prepared for finding digits, in working pixels: flattened ink, its
 binary mask, the blobs' outer contours, [x, y, w, h, box area] per kept blob and its contour's
-index, the ink threshold, and how to map a box back to source pixels (scale, padding, and
-the source picture's (height, width))."""
+index, the ink threshold, how to map a box back to source pixels (scale, padding, and the
+source picture's (height, width)), and a lower threshold that may be the writing's (Levels)."""
 
 
 def pad_small(gray, small_side=128):
@@ -463,15 +487,18 @@ def pad_small(gray, small_side=128):
     return cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper), pad
 
 
-def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_DIVISOR, least=SMALL_PICTURE):
+def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_DIVISOR, least=SMALL_PICTURE,
+            at_level=None):
     """Grayscale, pad, downscale to at most `side` pixels (or enlarge when under `least`), find
     the ink and its components: everything but decisions. `divisor`: the lighting correction's
-    kernel is the picture's shorter side over it (flatten_background)."""
+    kernel is the picture's shorter side over it (flatten_background). `at_level`: the ink
+    threshold to use instead of finding one (a page's doubtful level, Levels)."""
     source = to_grayscale(image)
     work, factor, offset = padded_working_copy(source, side, least)
     small = quarter_size(work)
     ink, ink_small = ink_image(work, small)
-    return page_from_ink(ink, ink_small, factor, offset, source.shape, for_the_light(options, small), divisor)
+    return page_from_ink(ink, ink_small, factor, offset, source.shape, for_the_light(options, small), divisor,
+                         at_level)
 
 
 def padded_working_copy(gray, side=WORKING_SIDE, least=SMALL_PICTURE):
@@ -504,22 +531,25 @@ def close_up(image, options=FindOptions()):
     return prepare(image, options, CLOSE_UP_SIDE, CLOSE_UP_BACKGROUND_DIVISOR, least=0)
 
 
-def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND_DIVISOR):
-    """The Page of an ink-bright working image: lighting flattened, thresholded, cast shadows
-    taken out (told by their tone too, except in the close-up look: see edge_runtime/shadows.py),
-    its blobs found."""
-    flat, mask, level = thresholded(ink, small, options, divisor)
+def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND_DIVISOR, at_level=None):
+    """The Page of an ink-bright working image: lighting flattened, thresholded (at `at_level`
+    when given), cast shadows taken out (told by their tone too, except in the close-up look:
+    see edge_runtime/shadows.py), its blobs found."""
+    flat, mask, level, doubtful = thresholded(ink, small, options, divisor, at_level)
     flat, mask = shadows.without_shadows(ink, flat, mask, level, by_tone=divisor == BACKGROUND_DIVISOR)
     contours, boxes, ids = segment.components(mask)
-    return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape)
+    return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape, doubtful)
 
 
-def thresholded(ink, small, options, divisor=BACKGROUND_DIVISOR):
-    """(flat, mask, level): the ink with its lighting flattened, and what of it is ink."""
+def thresholded(ink, small, options, divisor=BACKGROUND_DIVISOR, at_level=None):
+    """(flat, mask, level, doubtful level): the ink with its lighting flattened, and what of it
+    is ink (ink_levels), or what is over `at_level` when that is given."""
     flat = flatten_background(ink, small, divisor)
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
-    mask, level = ink_mask(cv2.GaussianBlur(flat, (3, 3), 0), options.min_threshold)
-    return flat, mask, level
+    blurred = cv2.GaussianBlur(flat, (3, 3), 0)
+    if at_level is not None:
+        return flat, cv2.threshold(blurred, at_level, 255, cv2.THRESH_BINARY)[1], float(at_level), None
+    return (flat, *ink_levels(blurred, options.min_threshold))
 
 
 def paper_grain(flat, mask):

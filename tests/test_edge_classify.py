@@ -1,5 +1,6 @@
 """edge_runtime.classify: post-processing, and the must-show accuracy on photos and digits.png."""
 
+import itertools
 import json
 
 import cv2
@@ -137,3 +138,31 @@ def test_an_empty_drawn_box_is_not_a_zero():
     page = np.full((480, 640), 200, np.uint8)
     cv2.rectangle(page, (250, 50), (400, 250), 20, 2)
     assert classify.classify_image(load_model(INT8_MODEL), page) == []
+
+
+def test_a_second_opinion_at_the_doubtful_level_is_taken_only_when_clearly_surer():
+    """classify.second_opinion reads the picture again at its doubtful threshold and keeps
+    that reading when its evidence is over SECOND_LOOK_GAIN times the first look's plus
+    SECOND_LOOK_MARGIN: here the first look found nothing, one, three or all five digits."""
+    model, options = load_model(INT8_MODEL), preprocess.FindOptions()
+    frame = cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*.jpg"))), cv2.IMREAD_COLOR)
+    gray = preprocess.to_grayscale(frame)
+    page = preprocess.prepare(gray)
+    readings = classify.read_confident(model, page, 0.5, options)
+    assert len(readings) == 5 and all(classify.evidence(r) > 0.85 for r in readings)
+    doubtful = page._replace(doubtful_level=page.level)
+
+    def opinion(first):
+        chosen, found = classify.second_opinion(model, gray, doubtful, first, 0.5, options)
+        return chosen is not doubtful, [(r.label, r.box) for r in found]
+    everything = [(r.label, r.box) for r in readings]
+    assert opinion([]) == (True, everything)
+    assert opinion(readings) == (False, everything)
+    total = sum(classify.evidence(r) for r in readings)  # 4.85
+    taken = []
+    for size in range(1, 5):
+        for first in itertools.combinations(readings, size):
+            surer = total > 1.5 * sum(classify.evidence(r) for r in first) + 2.0
+            assert opinion(list(first)) == (surer, everything if surer else [(r.label, r.box) for r in first])
+            taken.append(surer)
+    assert 0 < sum(taken) < len(taken)  # some first looks were outweighed, some not

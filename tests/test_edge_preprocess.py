@@ -283,6 +283,48 @@ def test_a_dark_frame_keeps_a_floor_over_its_noise():
     assert len(preprocess.prepare(dark).boxes) < 20
 
 
+def strokes_under_a_desk_edge(writing_top, grain):
+    """Flattened ink: grainy paper, vertical strokes of tones from 12 to `writing_top`, and a
+    desk's edge 160 bright along the top, 20 rows deep."""
+    rng = np.random.default_rng(0)
+    flat = np.clip(rng.normal(8, grain, (200, 300)), 0, 255)
+    strokes = np.zeros(flat.shape, bool)
+    for x in range(20, 280, 12):
+        strokes[40:180, x:x + 3] = True
+    flat[strokes] = rng.uniform(12, writing_top, strokes.sum())
+    flat[:20, :] = 160
+    return flat.astype(np.uint8)
+
+
+def test_a_lower_level_not_followed_is_doubtful_when_it_may_be_the_writings(monkeypatch):
+    """With the splits that are followed out of reach, the rest's level is doubtful when the
+    desk's level would lose most of the writing but not all (89 % here); the picture is still
+    thresholded at the desk's level. Where it would lose all of it, there is no doubt."""
+    monkeypatch.setattr(preprocess, "CLEAN_SPLIT", 0.99)
+    monkeypatch.setattr(preprocess, "FAIR_SPLIT", 0.99)
+    flat = strokes_under_a_desk_edge(writing_top=90, grain=7)
+    levels = preprocess.ink_levels(flat, 20)
+    assert levels.level == preprocess.binarize(flat, 20)[1] > 70
+    assert 30 <= levels.doubtful <= 40
+    assert np.array_equal(levels.mask, preprocess.binarize(flat, 20)[0])
+    assert preprocess.ink_mask(flat, 20)[1] == levels.level
+    assert preprocess.ink_levels(strokes_under_a_desk_edge(writing_top=50, grain=7), 20).doubtful is None
+    rest, lost = preprocess.Split(35.0, preprocess.ONE_BELL + 0.01), 0.9
+    assert preprocess.may_be_writing(rest, lost)
+    assert not preprocess.may_be_writing(rest._replace(separation=preprocess.ONE_BELL), lost)
+    assert not preprocess.may_be_writing(rest, preprocess.MOST_LOST)
+    assert not preprocess.may_be_writing(rest, preprocess.ALL_LOST)
+
+
+def test_a_page_is_thresholded_at_the_level_it_is_given():
+    page = preprocess.prepare(blank_paper())
+    assert page.doubtful_level is None
+    dotted = blank_paper()
+    dotted[100:110, 100:110] = 150  # 50 below the paper: ink 50 bright once flattened
+    assert len(preprocess.prepare(dotted, at_level=60).boxes) == 0
+    assert len(preprocess.prepare(dotted, at_level=40).boxes) == 1
+
+
 def test_a_blank_sheet_under_a_dark_edge_keeps_the_first_threshold():
     """Without writing, the rest of the picture is grain, one bell curve: the first level
     stands, and the grain stays paper."""

@@ -302,6 +302,7 @@ def test_a_lower_level_not_followed_is_doubtful_when_it_may_be_the_writings(monk
     thresholded at the desk's level. Where it would lose all of it, there is no doubt."""
     monkeypatch.setattr(preprocess, "CLEAN_SPLIT", 0.99)
     monkeypatch.setattr(preprocess, "FAIR_SPLIT", 0.99)
+    monkeypatch.setattr(preprocess, "FRAGMENTS", 10.0)  # these strokes' random tones break up (next test)
     flat = strokes_under_a_desk_edge(writing_top=90, grain=7)
     levels = preprocess.ink_levels(flat, 20)
     assert levels.level == preprocess.binarize(flat, 20)[1] > 70
@@ -316,7 +317,27 @@ def test_a_lower_level_not_followed_is_doubtful_when_it_may_be_the_writings(monk
     assert not preprocess.may_be_writing(rest, preprocess.ALL_LOST)
 
 
+def test_a_lower_level_that_breaks_into_specks_is_not_doubtful():
+    """Writing blurred by motion merges at the lower level (its darkest bits, over the first
+    level, are pieces of one stroke); paper grain there breaks into specks
+    (preprocess.holds_together: at most FRAGMENTS times the first level's blobs)."""
+    flat = np.zeros((200, 300), np.uint8)
+    flat[:20, :] = 160  # the desk's edge
+    strokes = flat.copy()
+    for x in (60, 120, 180):
+        strokes[60:160, x:x + 8] = 30
+        strokes[60:160:10, x:x + 8] = 120  # every tenth row over the first level
+    assert preprocess.holds_together(strokes, preprocess.binarize(strokes, 100)[0], 25)  # 31 blobs -> 4
+    speckled = flat.copy()
+    for y, x in np.random.default_rng(0).integers((25, 0), (197, 297), size=(300, 2)):
+        speckled[y:y + 3, x:x + 3] = 30  # grain 3 pixels across, under the first level
+    speckled[60:160:10, 60:68] = 120  # ten short marks over the first level: 11 blobs -> hundreds
+    assert not preprocess.holds_together(speckled, preprocess.binarize(speckled, 100)[0], 25)
+
+
 def test_a_page_is_thresholded_at_the_level_it_is_given():
+    """prepare(..., at_level=...) thresholds at that level and finds no doubtful one (the
+    second look at a page's doubtful threshold, classify.second_opinion)."""
     page = preprocess.prepare(blank_paper())
     assert page.doubtful_level is None
     dotted = blank_paper()
@@ -423,6 +444,10 @@ def test_the_largest_bright_region_is_found_from_the_centre_or_by_labelling_them
     diagonal[60:, 80:] = 255        # touching the first only at a corner: 4-connected, two regions
     assert preprocess.largest_bright_region(diagonal) == (60 * 80, 60 * 80)
     assert preprocess.largest_bright_region(np.zeros((120, 160), np.uint8)) == (0, 0)
+    tie = np.zeros((40, 40), np.uint8)
+    tie[0, :39] = 255                # 39 pixels in a 39-pixel box, first in raster order...
+    tie[20, 10:30] = tie[21:40, 10] = 255  # ...and 39 in a 20x20 box on the centre: labelling picks the first
+    assert preprocess.largest_bright_region(tie) == (39, 39)
     rng = np.random.default_rng(0)
     for _ in range(300):
         height, width = rng.integers(1, 40, size=2)

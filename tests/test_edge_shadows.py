@@ -327,5 +327,6 @@ def prepare_parts(gray):
     """The ink, flattened ink, mask and level that preprocess.page_from_ink hands the step."""
     small = preprocess.quarter_size(gray)
     ink, ink_small = preprocess.ink_image(gray, small)
-    flat, mask, level, _ = preprocess.thresholded(ink, ink_small, preprocess.for_the_light(preprocess.FindOptions(), small))
+    options = preprocess.for_the_light(preprocess.FindOptions(), small)
+    flat, mask, level, _ = preprocess.thresholded(ink, ink_small, options)
     return {"ink": ink, "flat": flat, "mask": mask, "level": level}

@@ -52,10 +52,16 @@ def test_the_shipped_model_reads_about_95_percent_of_the_held_out_half(sklearn_r
 
 
 def test_finetuning_reaches_98_percent_on_the_held_out_half(sklearn_run):
+    """The default model, trained in this session, read the held-out half at 95.4 % on one
+    CPU and 97.2 % on a faster one (training is deterministic per CPU only; fine-tuned there:
+    99.0 %, 17 readings fixed and 1 broken): fine-tuning must reach 98.5 % and gain at least
+    a point."""
     held = sklearn_run[2]["user_held_out"]
+    print({name: model["accuracy"] for name, model in held["models"].items()}, held["changed"])
     assert held["images"] == 898 and held["same_as_training"] is True
-    assert held["models"]["before"]["accuracy"] <= 0.97
+    assert held["models"]["before"]["accuracy"] <= 0.98
     assert held["models"]["keras"]["accuracy"] >= 0.985
+    assert held["models"]["keras"]["accuracy"] - held["models"]["before"]["accuracy"] >= 0.01
     assert held["changed"]["fixed"] >= 5 * max(1, held["changed"]["broken"])
 
 

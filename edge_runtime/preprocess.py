@@ -267,8 +267,9 @@ def ink_levels(flat, min_threshold):
     did and than one bell curve of grain would, or cleanly in itself (CLEAN_SPLIT), or fairly
     cleanly when the first level would lose most but not all of its ink (follows_rest); a
     blank page's rest does not (grain, soft shadows, the page's outline). A lower level not
-    followed that may still be the writing's (may_be_writing) is the doubtful one: the
-    classifier decides (classify.second_opinion)."""
+    followed that may still be the writing's (may_be_writing) and does not break into specks
+    there (holds_together) is the doubtful one: the classifier decides
+    (classify.second_opinion)."""
     mask, level = binarize(flat, min_threshold)
     if min(flat.shape) < 4:  # all border: nothing is left to sample (OpenCV refuses a 1x1 mask)
         return Levels(mask, level, None)

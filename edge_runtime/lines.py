@@ -134,11 +134,11 @@ def group_lines(boxes):
     """Box indices per line, lines in reading order: [[3, 0, 5], [1, 2], ...]."""
     if len(boxes) == 0:
         return []
-    return [list(line) for line in grouped(tuple(tuple(box[:4]) for box in boxes))]
+    return [list(line) for line in cached_grouping(tuple(tuple(box[:4]) for box in boxes))]
 
 
 @functools.lru_cache(maxsize=4)
-def grouped(boxes):
+def cached_grouping(boxes):
     """group_lines of a tuple of (x, y, w, h) tuples, remembered: a frame's readings are grouped
     once to judge them (reading.accept) and again, mostly the same boxes, for their order."""
     array = box_array(boxes)

@@ -170,7 +170,7 @@ def has_sheet_of_paper(small):
     if otsu - dark_side < 25:  # no real light/dark split: blank paper, or one flat colour
         return False
     area, box = largest_bright_region(bright)
-    return area > 0 and area >= 0.1 * small.size and area >= 0.6 * box
+    return area >= 0.1 * small.size and area >= 0.6 * box
 
 
 def largest_bright_region(bright):
@@ -304,12 +304,7 @@ def holds_together(flat, mask, lower):
     that `mask` holds: writing blurred by motion merges or grows there, paper grain breaks
     into specks."""
     below = cv2.threshold(flat, lower, 255, cv2.THRESH_BINARY)[1]
-    return blob_count(below) <= FRAGMENTS * blob_count(mask)
-
-
-def blob_count(mask):
-    """How many blobs a binary mask holds (outer contours: no box is measured)."""
-    return len(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0])
+    return segment.blob_count(below) <= FRAGMENTS * segment.blob_count(mask)
 
 
 def follows_rest(rest, whole, lost):

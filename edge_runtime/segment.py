@@ -48,6 +48,12 @@ def components(mask, min_side=3):
     return contours, np.column_stack([boxes, boxes[:, W] * boxes[:, H]]), kept
 
 
+def blob_count(mask):
+    """How many blobs a binary mask holds: its outer contours, without the boxes components
+    measures (a grainy mask holds hundreds)."""
+    return len(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0])
+
+
 def mergeable(anchor, pieces, digit_height=0.0):
     """Which pieces belong to the anchor's digit (a 5's detached bar, a 4's open top); the
     anchor is one [x, y, w, h, area] row or one row per piece.

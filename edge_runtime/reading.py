@@ -25,7 +25,8 @@ REJECTER_FLOOR = 0.05
 # as digits (false digits on 21 generated pages of letters rose from 24 to 60; 0.8 let two more
 # through on the test pages without digits, 0.9 none).
 VETTED_PIECE = 0.9
-# exp(-CUT_PENALTY) ~ 0.5: a whole-blob reading this sure beats any cut, so cuts are skipped.
+# exp(-CUT_PENALTY) ~ 0.5: a whole-blob reading this sure beats any cut, so cuts are skipped,
+# unless the rejecter doubts the blob as one digit (is_sure).
 SURE = 0.95
 
 # The rejecter must find a crop at least this likely to be one digit, or it is dropped...
@@ -76,15 +77,17 @@ def hypothesis_score(readings, expected):
 
 
 def is_sure(readings, expected):
-    """One piece the classifier is sure of, about one digit wide, and that the rejecter (when
-    it was asked) does not doubt: no cut is tried. (A blob two digits wide is cut even so: the
-    classifier is often as sure of two touching digits, an 8 for 8 and 8. The rejecter often
-    doubts such a blob as one digit; so a blob it doubts is cut too, and the cut it is sure of
-    may win, vetted_choice.)"""
+    """One piece the classifier is sure of, about one digit wide: no cut is tried, unless the
+    rejecter (when it was asked) doubts it without turning it down outright. (A blob two
+    digits wide is cut even so: the classifier is often as sure of two touching digits.)
+    Two digits touching closely can be about one wide and read whole as sure as one (two 8s
+    as an 8 at 0.996); the rejecter sometimes doubts such a blob (0.05), so it is cut, and
+    the cut the rejecter is sure of may win (vetted_choice). A blob it turns down outright
+    stays whole: a word's letters, cut, gave 1s that it passed."""
     if len(readings) != 1 or readings[0].score < SURE or expected >= 1.5:
         return False
-    judged_as = readings[0].digit_probability
-    return judged_as is None or judged_as >= MIN_DIGIT_PROBABILITY
+    probability = readings[0].digit_probability
+    return probability is None or not LENIENT_PROBABILITY <= probability < MIN_DIGIT_PROBABILITY
 
 
 def typical_aspect(regions, options):

@@ -78,16 +78,17 @@ def hypothesis_score(readings, expected):
 
 def is_sure(readings, expected):
     """One piece the classifier is sure of, about one digit wide: no cut is tried, unless the
-    rejecter (when it was asked) doubts it without turning it down outright. (A blob two
-    digits wide is cut even so: the classifier is often as sure of two touching digits.)
-    Two digits touching closely can be about one wide and read whole as sure as one (two 8s
-    as an 8 at 0.996); the rejecter sometimes doubts such a blob (0.05), so it is cut, and
-    the cut the rejecter is sure of may win (vetted_choice). A blob it turns down outright
-    stays whole: a word's letters, cut, gave 1s that it passed."""
+    rejecter (when it was asked) doubts it, from LENIENT_PROBABILITY up to under
+    MIN_DIGIT_PROBABILITY. (A blob two digits wide is cut even so: the classifier is often
+    as sure of two touching digits.) Two digits touching closely can be about one wide and
+    read whole as sure as one (two 8s as an 8 at 0.996); the rejecter sometimes doubts such
+    a blob (0.05), so it is cut, and the cut the rejecter is sure of may win (vetted_choice).
+    A blob the rejecter turns down outright stays whole, and accept drops it: cut, a word's
+    letters gave 1s that the rejecter passed."""
     if len(readings) != 1 or readings[0].score < SURE or expected >= 1.5:
         return False
     probability = readings[0].digit_probability
-    return probability is None or not LENIENT_PROBABILITY <= probability < MIN_DIGIT_PROBABILITY
+    return probability is None or probability < LENIENT_PROBABILITY or probability >= MIN_DIGIT_PROBABILITY
 
 
 def typical_aspect(regions, options):

@@ -171,8 +171,9 @@ def touching_pair(left, right):
 def test_touching_mnist_digits_are_cut_and_read_as_two():
     """Pairs of test digits whose ink forms one blob: whole, each would read as one digit.
     Measured: 13 of 60 right, 9 with the classifier's choice alone (no say for the rejecter,
-    reading.vetted_choice); 16 with the later changes to the crops and candidates, 17 since a
-    blob the rejecter doubts is cut even when the classifier is sure of it (reading.is_sure).
+    reading.vetted_choice); 16 with the later changes to the crops and candidates; 18 when a
+    blob the classifier is sure of was cut whenever the rejecter doubted it or turned it down,
+    17 since one it turns down outright stays whole (an 8 touching a 6, at 0.0; reading.is_sure).
     These pairs overlap more than most handwriting (a 1 inside a 7's box), and the classifier
     is often as sure of the blob as one digit (an 8 for 8 and 6) as of its two halves: the
     known limit of cutting by confidence."""

@@ -244,8 +244,12 @@ def binarize(flat, min_threshold):
     otsu, mask = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     if otsu >= min_threshold:
         return mask, float(otsu)  # Otsu's own mask already is `flat > otsu`
-    _, mask = cv2.threshold(flat, float(min_threshold), 255, cv2.THRESH_BINARY)
-    return mask, float(min_threshold)
+    return mask_over(flat, min_threshold), float(min_threshold)
+
+
+def mask_over(flat, level):
+    """The pixels of `flat` over `level`, as a 0/255 mask."""
+    return cv2.threshold(flat, float(level), 255, cv2.THRESH_BINARY)[1]
 
 
 def ink_mask(flat, min_threshold):
@@ -286,8 +290,7 @@ def ink_levels(flat, min_threshold):
     if not follows_rest(rest, whole, lost):
         doubtful = may_be_writing(rest, lost) and holds_together(flat, mask, second)
         return Levels(mask, level, second if doubtful else None)
-    _, mask = cv2.threshold(flat, second, 255, cv2.THRESH_BINARY)
-    return Levels(mask, second, None)
+    return Levels(mask_over(flat, second), second, None)
 
 
 def may_be_writing(rest, lost):
@@ -303,8 +306,7 @@ def holds_together(flat, mask, lower):
     """Whether `flat` thresholded at the `lower` level holds at most FRAGMENTS times the blobs
     that `mask` holds: writing blurred by motion merges or grows there, paper grain breaks
     into specks."""
-    below = cv2.threshold(flat, lower, 255, cv2.THRESH_BINARY)[1]
-    return segment.blob_count(below) <= FRAGMENTS * segment.blob_count(mask)
+    return segment.blob_count(mask_over(flat, lower)) <= FRAGMENTS * segment.blob_count(mask)
 
 
 def follows_rest(rest, whole, lost):
@@ -563,7 +565,7 @@ def thresholded(ink, small, options, divisor=BACKGROUND_DIVISOR, at_level=None):
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
     blurred = cv2.GaussianBlur(flat, (3, 3), 0)
     if at_level is not None:
-        return flat, cv2.threshold(blurred, at_level, 255, cv2.THRESH_BINARY)[1], float(at_level), None
+        return flat, mask_over(blurred, at_level), float(at_level), None
     return (flat, *ink_levels(blurred, options.min_threshold))
 
 

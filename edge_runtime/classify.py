@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from edge_runtime import preprocess, reading
+from edge_runtime import preprocess, reading, straighten
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
 # A picture read again at its doubtful threshold (second_opinion) is taken at that level when
@@ -46,14 +46,43 @@ def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess
     gray = preprocess.to_grayscale(image)
     if preprocess.is_mnist_style(gray):
         return label_digits(model, preprocess.mnist_passthrough(gray), min_score)
+    page, confident = look(model, gray, min_score, options)
+    back, page, confident = straighter_look(model, gray, page, confident, min_score, options)
+    return [Digit(r.label, r.score, source_box(page, r.box, back, gray.shape), r.image, number)
+            for number, line in enumerate(reading.in_reading_order(confident, options)) for r in line]
+
+
+def look(model, gray, min_score, options):
+    """(page, readings) of a gray picture: read once, again at its doubtful threshold or
+    closer when that may help."""
     page = preprocess.prepare(gray, options)
     confident = read_confident(model, page, min_score, options)
     if page.doubtful_level is not None:
         page, confident = second_opinion(model, gray, page, confident, min_score, options)
     if may_be_close_up(page, confident):
         page, confident = closer_look(model, gray, page, confident, min_score, options)
-    return [Digit(r.label, r.score, preprocess.to_source_box(page, r.box), r.image, number)
-            for number, line in enumerate(reading.in_reading_order(confident, options)) for r in line]
+    return page, confident
+
+
+def straighter_look(model, gray, page, readings, min_score, options):
+    """(matrix back to the picture or None, page, readings): the picture read again turned
+    level when its lines slope by straighten.MIN_TILT_DEGREES or more, and that reading kept
+    when it is surer (more summed evidence). Level, digits are cropped upright and touching
+    ones cut between them, not through them."""
+    degrees = straighten.tilt_degrees([r.box for r in readings])
+    if not straighten.is_tilted(degrees):
+        return None, page, readings
+    level, back = straighten.turned(gray, degrees)
+    other, found = look(model, level, min_score, options)
+    if sum(map(evidence, found)) > sum(map(evidence, readings)):
+        return back, other, found
+    return None, page, readings
+
+
+def source_box(page, box, back, shape):
+    """A working-pixel box in the caller's picture: through the turned picture when read turned."""
+    box = preprocess.to_source_box(page, box)
+    return box if back is None else straighten.box_back(box, back, shape)
 
 
 def read_confident(model, page, min_score, options):

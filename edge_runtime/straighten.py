@@ -1,0 +1,75 @@
+"""A picture taken at a slant, turned level: the tilt its lines of digits show, the turned
+picture, and boxes found in it carried back to the picture's own pixels.
+
+A camera held askew tilts every row alike. The lines module follows sloping rows, but each
+digit is then cropped at a slant and touching digits are cut by upright columns that run
+through both of them; turned level, both come out as for a level page
+(classify.straighter_look). Pure image geometry: no model.
+"""
+
+import math
+
+import cv2
+import numpy as np
+
+from edge_runtime import lines, segment
+
+# Rows sloping less than this are read as they are: a hand writes uphill by a few degrees,
+# and turning a picture costs a second reading of it.
+MIN_TILT_DEGREES = 4.0
+# A line tells the tilt when it holds this many digits or more, their mean gap at most
+# MAX_GAP of their median height: a written number. Digits scattered over a picture chain
+# into lines too, and turned by their slope, a 0 read as "61" outweighed the level reading.
+MIN_LINE = 3
+MAX_GAP = 0.8
+
+
+def tilt_degrees(boxes):
+    """The slope of the picture's lines in degrees, as cv2.getRotationMatrix2D takes an angle
+    (positive: the rows fall to the right). 0 without a line long enough to tell
+    (lines.line_slope): a few scattered digits, or none."""
+    if len(boxes) < 2:
+        return 0.0
+    array = lines.box_array(boxes)
+    slopes = [lines.line_slope(array, line) for line in lines.group_lines(boxes) if is_written_row(array, line)]
+    return math.degrees(math.atan(lines.page_slope(slopes)))
+
+
+def is_written_row(boxes, line):
+    """MIN_LINE digits or more, close together as in a written number (MAX_GAP): digits
+    scattered over a picture may chain into a line whose slope tells nothing."""
+    if len(line) < MIN_LINE:
+        return False
+    gaps = [boxes[b][0] - (boxes[a][0] + boxes[a][2]) for a, b in zip(line[:-1], line[1:])]
+    return sum(gaps) / len(gaps) <= MAX_GAP * segment.middle(boxes[line, 3])
+
+
+def is_tilted(degrees):
+    return abs(degrees) >= MIN_TILT_DEGREES
+
+
+def turned(gray, degrees):
+    """(picture turned by `degrees` about its centre, on a canvas that holds all of it with the
+    border's pixels repeated into the new corners; the 2x3 matrix from its pixels back to
+    the picture's)."""
+    height, width = gray.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), degrees, 1.0)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+    new_width, new_height = int(math.ceil(height * sin + width * cos)), int(math.ceil(height * cos + width * sin))
+    turn[0, 2] += (new_width - width) / 2.0
+    turn[1, 2] += (new_height - height) / 2.0
+    picture = cv2.warpAffine(gray, turn, (new_width, new_height), flags=cv2.INTER_LINEAR,
+                             borderMode=cv2.BORDER_REPLICATE)
+    return picture, cv2.invertAffineTransform(turn)
+
+
+def box_back(box, back, shape):
+    """An (x, y, w, h) box of the turned picture in the picture's own pixels: its centre carried
+    back, its size kept (the box around its turned corners would hold much paper besides the
+    digit), clipped to the picture's `shape` (height, width)."""
+    x, y, w, h = box[:4]
+    centre_x, centre_y = back @ np.array([x + w / 2.0, y + h / 2.0, 1.0])
+    height, width = shape[:2]
+    left = int(min(max(round(centre_x - w / 2.0), 0), width - 1))
+    top = int(min(max(round(centre_y - h / 2.0), 0), height - 1))
+    return left, top, int(min(w, width - left)), int(min(h, height - top))

@@ -14,6 +14,16 @@ from edge_runtime.model import DEFAULT_MIN_SCORE
 # the second look had at most 1 % more evidence than the first, or 0.2 against none.
 SECOND_LOOK_GAIN = 1.5
 SECOND_LOOK_MARGIN = 2.0
+# A picture whose readings (three or more) average under SOFT_EVIDENCE is read again sharpened
+# (preprocess.sharpened): out of focus, strokes fade into the paper, the crops come out faint
+# and the rejecter doubts them. The sharper reading is taken when its summed evidence beats
+# SHARPER_GAIN times the first's plus SHARPER_MARGIN: the real photos blurred by a Gaussian of
+# 2 pixels summed 10-37 % more sharpened; sharpening every picture read 27 false digits
+# on the harder set's 100 pictures without digits, against 9.
+SOFT_EVIDENCE = 0.8
+SOFT_READINGS = 3
+SHARPER_GAIN = 1.1
+SHARPER_MARGIN = 1.0
 CLOSE_UP_PIECES = 2  # a close-up digit broken by the first look came out in one or two pieces
 CLOSE_UP_MAX_BLOBS = 100  # the first look's ink blobs: 1-15 in close-ups, thousands on a speckled frame
 CLOSE_UP_BLOB = 0.2  # of the picture's height or width: the broken pieces of a close-up measured 0.22 or more
@@ -47,6 +57,7 @@ def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess
     if preprocess.is_mnist_style(gray):
         return label_digits(model, preprocess.mnist_passthrough(gray), min_score)
     page, confident = look(model, gray, min_score, options)
+    gray, page, confident = sharper_look(model, gray, page, confident, min_score, options)
     back, page, confident = straighter_look(model, gray, page, confident, min_score, options)
     return [Digit(r.label, r.score, source_box(page, r.box, back, gray.shape), r.image, number)
             for number, line in enumerate(reading.in_reading_order(confident, options)) for r in line]
@@ -62,6 +73,20 @@ def look(model, gray, min_score, options):
     if may_be_close_up(page, confident):
         page, confident = closer_look(model, gray, page, confident, min_score, options)
     return page, confident
+
+
+def sharper_look(model, gray, page, readings, min_score, options):
+    """(picture, page, readings): the first look's, or, when its readings are doubtful on
+    average (SOFT_EVIDENCE), the picture sharpened and read again if that is clearly surer.
+    A sharp picture whose digits are read well is not looked at twice."""
+    evidence_sum = sum(map(evidence, readings))
+    if len(readings) < SOFT_READINGS or evidence_sum >= SOFT_EVIDENCE * len(readings):
+        return gray, page, readings
+    sharp = preprocess.sharpened(gray)
+    other, found = look(model, sharp, min_score, options)
+    if sum(map(evidence, found)) > SHARPER_GAIN * evidence_sum + SHARPER_MARGIN:
+        return sharp, other, found
+    return gray, page, readings
 
 
 def straighter_look(model, gray, page, readings, min_score, options):

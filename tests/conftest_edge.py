@@ -74,3 +74,35 @@ def read_one_line_then_close(command):
     process.stdout.close()
     stderr = process.stderr.read().decode()
     return first, stderr, process.wait()
+
+
+def written_row(digits, degrees=0.0, height=56, paper=225):
+    """MNIST digits written dark on paper side by side, `height` pixels each, across the middle
+    of a 640x480 frame turned by `degrees` about its centre."""
+    import cv2
+
+    page = np.full((480, 640), paper, np.uint8)
+    x, top = 320 - len(digits) * height // 2, 240 - height // 2
+    for digit in digits:
+        ink = cv2.resize(digit, (height, height), interpolation=cv2.INTER_LINEAR).astype(np.int32)
+        region = page[top:top + height, x:x + height]
+        region[...] = np.minimum(region, paper - ink * 200 // 255)
+        x += height
+    turn = cv2.getRotationMatrix2D((320, 240), degrees, 1.0)
+    return cv2.warpAffine(page, turn, (640, 480), borderMode=cv2.BORDER_REPLICATE)
+
+
+def rows_read_exactly(picture, seed, rows=40, digits=6):
+    """How many of `rows` rows of `digits` MNIST test digits the shipped int8 model reads
+    exactly, each row drawn by picture(rng, its digit images) with a generator seeded `seed`."""
+    from edge_runtime import classify
+
+    images, labels = mnist_test_arrays()
+    model = load_model(INT8_MODEL)
+    rng = np.random.default_rng(seed)
+    right = 0
+    for _ in range(rows):
+        picked = rng.integers(0, 10000, digits)
+        number = classify.read_number(classify.classify_image(model, picture(rng, images[picked])))
+        right += number == "".join(map(str, labels[picked]))
+    return right

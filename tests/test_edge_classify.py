@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import (EXAMPLES_DIR, FLOAT_MODEL, INT8_MODEL, digits_png_path, example_number,
-                           load_model, mnist_test_arrays, photo_set)
+                           load_model, mnist_test_arrays, photo_set, rows_read_exactly, written_row)
 from edge_runtime import classify, preprocess, sources, synthetic
 
 
@@ -170,3 +170,25 @@ def test_a_second_opinion_at_the_doubtful_level_is_taken_only_when_clearly_surer
             assert opinion(list(first)) == (surer, [(r.label, r.box) for r in kept])
             taken.append(surer)
     assert 0 < sum(taken) < len(taken)  # some first looks were outweighed, some not
+
+
+def test_rows_out_of_focus_are_read_sharpened():
+    """40 rows of six MNIST test digits 40 pixels tall, blurred by a Gaussian of 3 pixels: the
+    crops come out faint and the rejecter doubts them. Measured: 25 read exactly, 12 without
+    the sharper look (classify.SOFT_EVIDENCE 0); digits matched 213 against 186 of 240."""
+    right = rows_read_exactly(lambda rng, digits: cv2.GaussianBlur(written_row(digits, height=40), (0, 0), 3.0), seed=0)
+    print(f"rows out of focus: {right}/40 read exactly")
+    assert right >= 20
+
+
+def test_a_sharp_picture_read_well_is_not_read_again_sharpened():
+    """The sharper look is for doubtful readings only: the shipped camera frame's five digits
+    average 0.97 evidence, so it costs that frame nothing."""
+    model, options = load_model(INT8_MODEL), preprocess.FindOptions()
+    gray = preprocess.to_grayscale(cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*.jpg"))), cv2.IMREAD_COLOR))
+    page, readings = classify.look(model, gray, 0.5, options)
+    picture, chosen_page, chosen = classify.sharper_look(model, gray, page, readings, 0.5, options)
+    assert picture is gray and chosen_page is page and chosen is readings
+    doubted = [r._replace(digit_probability=0.5) for r in readings]  # evidence about 0.5 each
+    picture, _, chosen = classify.sharper_look(model, gray, page, doubted, 0.5, options)
+    assert picture is not gray and len(chosen) == 5  # read again sharpened, and surer there

@@ -6,10 +6,10 @@ import math
 import cv2
 import numpy as np
 
-from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
-from edge_runtime import classify, straighten
+from conftest_edge import rows_read_exactly, written_row
+from edge_runtime import straighten
 
-PAPER = 225
+PAPER = 225  # the paper's grey in the pictures drawn here
 
 
 def sloping_row(count, degrees, height=60, width=40, gap=8, start=(50, 200)):
@@ -41,32 +41,13 @@ def test_a_box_found_in_the_turned_picture_comes_back_to_where_it_was():
         assert (w, h) == box[2:]
 
 
-def tilted_row(digits, degrees, height=56):
-    """MNIST digits written dark on paper side by side in a 640x480 frame, turned by `degrees`."""
-    page = np.full((480, 640), PAPER, np.uint8)
-    x = 320 - len(digits) * height // 2
-    for digit in digits:
-        ink = cv2.resize(digit, (height, height), interpolation=cv2.INTER_LINEAR).astype(np.int32)
-        region = page[212:212 + height, x:x + height]
-        region[...] = np.minimum(region, PAPER - ink * 200 // 255)
-        x += height
-    turn = cv2.getRotationMatrix2D((320, 240), degrees, 1.0)
-    return cv2.warpAffine(page, turn, (640, 480), borderMode=cv2.BORDER_REPLICATE)
-
-
 def test_rows_photographed_at_a_slant_are_read_turned_level():
     """40 rows of six MNIST test digits, each turned 12-25 degrees one way or the other.
     Measured: 32 read exactly, 23 when read as they are (straighten.MIN_TILT_DEGREES set
     out of reach); the slanted crops and the upright cuts through slanted neighbours lose
     the rest. The gate leaves a margin of four rows for other CPUs."""
-    images, labels = mnist_test_arrays()
-    model = load_model(INT8_MODEL)
-    rng = np.random.default_rng(2)
-    right = 0
-    for _ in range(40):
-        picked = rng.integers(0, 10000, 6)
-        degrees = float(rng.choice([-1, 1]) * rng.uniform(12, 25))
-        number = classify.read_number(classify.classify_image(model, tilted_row(images[picked], degrees)))
-        right += number == "".join(map(str, labels[picked]))
+    def slanted_row(rng, digits):
+        return written_row(digits, float(rng.choice([-1, 1]) * rng.uniform(12, 25)))
+    right = rows_read_exactly(slanted_row, seed=2)
     print(f"slanted rows: {right}/40 read exactly")
     assert right >= 28

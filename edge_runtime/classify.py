@@ -79,35 +79,39 @@ def sharper_look(model, gray, page, readings, min_score, options):
     """(picture, page, readings): the first look's, or, when its readings are doubtful on
     average (SOFT_EVIDENCE), the picture sharpened and read again if that is clearly surer.
     A sharp picture whose digits are read well is not looked at twice."""
-    evidence_sum = sum(map(evidence, readings))
+    evidence_sum = total_evidence(readings)
     if len(readings) < SOFT_READINGS or evidence_sum >= SOFT_EVIDENCE * len(readings):
         return gray, page, readings
     sharp = preprocess.sharpened(gray)
     other, found = look(model, sharp, min_score, options)
-    if sum(map(evidence, found)) > SHARPER_GAIN * evidence_sum + SHARPER_MARGIN:
+    if total_evidence(found) > SHARPER_GAIN * evidence_sum + SHARPER_MARGIN:
         return sharp, other, found
     return gray, page, readings
 
 
 def straighter_look(model, gray, page, readings, min_score, options):
     """(matrix back to the picture or None, page, readings): the picture read again turned
-    level when its lines slope by straighten.MIN_TILT_DEGREES or more, and that reading kept
-    when it is surer (more summed evidence). Level, digits are cropped upright and touching
-    ones cut between them, not through them."""
+    level when its lines slope by straighten.MIN_TILT_DEGREES or more, less readings from the
+    turned picture's made-up corners, and that reading kept when it is surer (more summed
+    evidence). Level, digits are cropped upright and touching ones cut between them, not
+    through them."""
     degrees = straighten.tilt_degrees([r.box for r in readings])
     if not straighten.is_tilted(degrees):
         return None, page, readings
     level, back = straighten.turned(gray, degrees)
     other, found = look(model, level, min_score, options)
-    if sum(map(evidence, found)) > sum(map(evidence, readings)):
+    found = [r for r in found if straighten.lands_inside(preprocess.to_source_box(other, r.box), back, gray.shape)]
+    if total_evidence(found) > total_evidence(readings):
         return back, other, found
     return None, page, readings
 
 
 def source_box(page, box, back, shape):
-    """A working-pixel box in the caller's picture: through the turned picture when read turned."""
-    box = preprocess.to_source_box(page, box)
-    return box if back is None else straighten.box_back(box, back, shape)
+    """A working-pixel box in the caller's picture: around its ink carried back through the
+    turned picture when read turned."""
+    if back is None:
+        return preprocess.to_source_box(page, box)
+    return straighten.box_back(preprocess.ink_points(page, box), back, shape)
 
 
 def read_confident(model, page, min_score, options):
@@ -123,7 +127,7 @@ def second_opinion(model, gray, page, readings, min_score, options):
     Whether faint tones are writing or grain, the classifier and the rejecter tell."""
     other = preprocess.prepare(gray, options, at_level=page.doubtful_level)
     found = read_confident(model, other, min_score, options)
-    if sum(map(evidence, found)) > SECOND_LOOK_GAIN * sum(map(evidence, readings)) + SECOND_LOOK_MARGIN:
+    if total_evidence(found) > SECOND_LOOK_GAIN * total_evidence(readings) + SECOND_LOOK_MARGIN:
         return other, found
     return page, readings
 
@@ -169,6 +173,12 @@ def mostly_inside(box, cover):
     cx, cy, cw, ch = cover
     overlap = max(0, min(x + w, cx + cw) - max(x, cx)) * max(0, min(y + h, cy + ch) - max(y, cy))
     return overlap >= 0.5 * w * h
+
+
+def total_evidence(readings):
+    """The readings' summed evidence: how a second reading of a picture is weighed against
+    the first."""
+    return sum(map(evidence, readings))
 
 
 def evidence(candidate):

@@ -620,6 +620,17 @@ def to_source_box(page, box):
     return left, top, right - left, bottom - top
 
 
+def ink_points(page, box):
+    """The ink pixels (the mask) in a working-pixel box as (x, y) points in the caller's
+    image pixels, pixel centres; the box's corners when it holds no ink."""
+    x, y, w, h = box[:4]
+    rows, columns = np.nonzero(page.mask[y:y + h, x:x + w])
+    if len(columns) == 0:
+        columns, rows = np.array([0.0, w - 1.0]), np.array([0.0, h - 1.0])
+    return np.column_stack([(x + columns + 0.5) * page.factor - page.offset,
+                            (y + rows + 0.5) * page.factor - page.offset])
+
+
 def outward(value, rounding):
     """`value` rounded by math.floor or math.ceil, a whole number give or take float error
     kept as it is (80 x 0.5125000000000001 is 41, not 42)."""

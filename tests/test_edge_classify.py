@@ -181,14 +181,18 @@ def test_rows_out_of_focus_are_read_sharpened():
     assert right >= 20
 
 
-def test_a_sharp_picture_read_well_is_not_read_again_sharpened():
+def test_a_sharp_picture_read_well_is_not_read_again_sharpened(monkeypatch):
     """The sharper look is for doubtful readings only: the shipped camera frame's five digits
-    average 0.97 evidence, so it costs that frame nothing."""
+    average 0.97 evidence, so it costs that frame nothing (it is never sharpened)."""
     model, options = load_model(INT8_MODEL), preprocess.FindOptions()
     gray = preprocess.to_grayscale(cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*.jpg"))), cv2.IMREAD_COLOR))
     page, readings = classify.look(model, gray, 0.5, options)
-    picture, chosen_page, chosen = classify.sharper_look(model, gray, page, readings, 0.5, options)
-    assert picture is gray and chosen_page is page and chosen is readings
+    sharpened = []
+    monkeypatch.setattr(preprocess, "sharpened", lambda picture: sharpened.append(picture) or picture)
+    assert classify.sharper_look(model, gray, page, readings, 0.5, options) == (gray, page, readings)
+    assert len(classify.classify_image(model, gray)) == 5
+    assert sharpened == []
+    monkeypatch.undo()
     doubted = [r._replace(digit_probability=0.5) for r in readings]  # evidence about 0.5 each
     picture, _, chosen = classify.sharper_look(model, gray, page, doubted, 0.5, options)
     assert picture is not gray and len(chosen) == 5  # read again sharpened, and surer there

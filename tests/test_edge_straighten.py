@@ -6,8 +6,8 @@ import math
 import cv2
 import numpy as np
 
-from conftest_edge import rows_read_exactly, written_row
-from edge_runtime import straighten
+from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays, rows_read_exactly, written_row
+from edge_runtime import classify, straighten
 
 PAPER = 225  # the paper's grey in the pictures drawn here
 
@@ -29,16 +29,33 @@ def test_the_tilt_is_read_from_written_rows_only():
     assert not straighten.is_tilted(3.9) and straighten.is_tilted(-4.0)
 
 
-def test_a_box_found_in_the_turned_picture_comes_back_to_where_it_was():
-    picture = np.full((480, 640), PAPER, np.uint8)
-    picture[90:130, 500:520] = 0  # a 20x40 stroke whose centre is (510, 110)
-    for degrees in (-25.0, 12.0, 30.0):
-        level, back = straighten.turned(picture, degrees)
-        assert level.shape[0] > 480 and level.shape[1] > 640  # the corners are kept
-        box = cv2.boundingRect(np.uint8(level < PAPER // 2))
-        x, y, w, h = straighten.box_back(box, back, picture.shape)
-        assert abs(x + w / 2.0 - 510) <= 1.5 and abs(y + h / 2.0 - 110) <= 1.5
-        assert (w, h) == box[2:]
+def ink_points(picture):
+    """(x, y) centres of a picture's dark pixels."""
+    rows, columns = np.nonzero(picture < PAPER // 2)
+    return np.column_stack([columns + 0.5, rows + 0.5])
+
+
+def test_ink_found_in_the_turned_picture_comes_back_to_where_it_was():
+    for shape, stroke in (((480, 640), (500, 90, 20, 40)), ((3000, 4000), (3000, 600, 120, 240))):
+        picture = np.full(shape, PAPER, np.uint8)
+        x, y, w, h = stroke
+        picture[y:y + h, x:x + w] = 0
+        for degrees in (-25.0, 12.0, 30.0):
+            level, back = straighten.turned(picture, degrees)
+            assert max(level.shape) <= 1.5 * 1024  # a big photo is shrunk before it is turned
+            assert max(level.shape) > max(shape) or max(shape) > 1024  # a small one keeps its corners
+            found = straighten.box_back(ink_points(level), back, picture.shape)
+            slack = 2 + max(shape) / 1024.0  # a pixel or two of the turned picture
+            assert all(abs(a - b) <= slack for a, b in zip(found, stroke)), (found, stroke)
+
+
+def test_boxes_carried_back_are_clipped_to_the_picture():
+    unturned = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert straighten.box_back(np.array([[-5.0, 10.0], [15.0, 30.0]]), unturned, (100, 100)) == (0, 10, 15, 20)
+    assert straighten.box_back(np.array([[90.0, 10.0], [105.0, 30.0]]), unturned, (100, 100)) == (90, 10, 10, 20)
+    assert straighten.lands_inside((10, 10, 20, 20), unturned, (100, 100))
+    assert not straighten.lands_inside((90, 10, 30, 20), unturned, (100, 100))  # centre at x = 105
+    assert not straighten.lands_inside((10, -30, 20, 20), unturned, (100, 100))
 
 
 def test_rows_photographed_at_a_slant_are_read_turned_level():
@@ -51,3 +68,36 @@ def test_rows_photographed_at_a_slant_are_read_turned_level():
     right = rows_read_exactly(slanted_row, seed=2)
     print(f"slanted rows: {right}/40 read exactly")
     assert right >= 28
+
+
+def drawn_ink(digits, index, height=56):
+    """(x, y) centres of digit `index`'s ink as written_row draws it, before the turn."""
+    rows, columns = np.nonzero(cv2.resize(digits[index], (height, height), interpolation=cv2.INTER_LINEAR) > 128)
+    left, top = 320 - len(digits) * height // 2 + index * height, 240 - height // 2
+    return np.column_stack([left + columns + 0.5, top + rows + 0.5])
+
+
+def test_boxes_of_a_slanted_row_hold_their_digits():
+    """Read turned level, each digit's box is carried back around its ink: on rows of MNIST
+    digits turned 20 degrees, every box holds at least 95 % of its digit's darker ink and lies
+    within a tenth of a digit's height of the ink's own box. Measured on the 9 rows of 10 read
+    exactly: at least 99.7 %, at most 2.3 pixels off. (The turned box's size kept, as first
+    built, held as little as 67 % of a digit turned 25 degrees.)"""
+    images, labels = mnist_test_arrays()
+    model = load_model(INT8_MODEL)
+    turn = cv2.getRotationMatrix2D((320, 240), 20.0, 1.0)
+    checked = 0
+    for start in range(0, 60, 6):
+        digits = images[start:start + 6]
+        found = classify.classify_image(model, written_row(digits, 20.0))
+        if classify.read_number(found) != "".join(map(str, labels[start:start + 6])):
+            continue
+        for index, digit in enumerate(found):
+            ink = drawn_ink(digits, index) @ turn[:, :2].T + turn[:, 2]
+            x, y, w, h = digit.box
+            inside = (ink[:, 0] >= x) & (ink[:, 0] <= x + w) & (ink[:, 1] >= y) & (ink[:, 1] <= y + h)
+            assert inside.mean() >= 0.95
+            ink_box = (*ink.min(axis=0), *ink.max(axis=0))
+            assert max(abs(a - b) for a, b in zip((x, y, x + w, y + h), ink_box)) <= 5.6
+            checked += 1
+    assert checked >= 30

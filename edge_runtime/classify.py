@@ -91,7 +91,7 @@ def sharper_look(model, gray, page, readings, min_score, options):
 
 def straighter_look(model, gray, page, readings, min_score, options):
     """(matrix back to the picture or None, page, readings): the picture read again turned
-    level when its lines slope by straighten.MIN_TILT_DEGREES or more, less readings from the
+    level when its lines slope by straighten.MIN_TILT_DEGREES or more, without readings from the
     turned picture's made-up corners, and that reading kept when it is surer (more summed
     evidence). Level, digits are cropped upright and touching ones cut between them, not
     through them."""
@@ -100,10 +100,15 @@ def straighter_look(model, gray, page, readings, min_score, options):
         return None, page, readings
     level, back = straighten.turned(gray, degrees)
     other, found = look(model, level, min_score, options)
-    found = [r for r in found if straighten.lands_inside(preprocess.to_source_box(other, r.box), back, gray.shape)]
+    found = inside_picture(found, other, back, gray.shape)
     if total_evidence(found) > total_evidence(readings):
         return back, other, found
     return None, page, readings
+
+
+def inside_picture(readings, page, back, shape):
+    """The readings of a turned picture whose centre lies inside the picture of `shape`."""
+    return [r for r in readings if straighten.lands_inside(preprocess.to_source_box(page, r.box), back, shape)]
 
 
 def source_box(page, box, back, shape):

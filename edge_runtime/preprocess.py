@@ -621,14 +621,17 @@ def to_source_box(page, box):
 
 
 def ink_points(page, box):
-    """The ink pixels (the mask) in a working-pixel box as (x, y) points in the caller's
-    image pixels, pixel centres; the box's corners when it holds no ink."""
+    """The corners of the ink pixels (the mask) in a working-pixel box as (x, y) points in the
+    caller's image, where pixel (i, j) spans i..i+1 and j..j+1: turned, a pixel's extent is
+    its four corners'. The box's own corners when it holds no ink."""
     x, y, w, h = box[:4]
     rows, columns = np.nonzero(page.mask[y:y + h, x:x + w])
     if len(columns) == 0:
-        columns, rows = np.array([0.0, w - 1.0]), np.array([0.0, h - 1.0])
-    return np.column_stack([(x + columns + 0.5) * page.factor - page.offset,
-                            (y + rows + 0.5) * page.factor - page.offset])
+        columns, rows = np.array([0, w - 1]), np.array([0, h - 1])
+    left, top = x + columns, y + rows
+    corners_x = np.concatenate([left, left + 1, left, left + 1])
+    corners_y = np.concatenate([top, top, top + 1, top + 1])
+    return np.column_stack([corners_x * page.factor - page.offset, corners_y * page.factor - page.offset])
 
 
 def outward(value, rounding):

@@ -63,7 +63,16 @@ def turned(gray, degrees, side=preprocess.WORKING_SIDE):
     turn[1, 2] += (new_height - height) / 2.0
     picture = cv2.warpAffine(small, turn, (new_width, new_height), flags=cv2.INTER_LINEAR,
                              borderMode=cv2.BORDER_REPLICATE)
-    return picture, factor * cv2.invertAffineTransform(turn)
+    return picture, factor * edges_convention(cv2.invertAffineTransform(turn))
+
+
+def edges_convention(matrix):
+    """An affine matrix of OpenCV's pixel-centre convention (pixel i's centre at i) for points
+    where pixel i spans i..i+1, as box edges and scaling use: half a pixel off otherwise, which
+    shrinking before the turn multiplies."""
+    shifted = matrix.copy()
+    shifted[:, 2] += 0.5 - matrix[:, :2] @ np.array([0.5, 0.5])
+    return shifted
 
 
 def lands_inside(box, back, shape):
@@ -76,8 +85,8 @@ def lands_inside(box, back, shape):
 
 
 def box_back(points, back, shape):
-    """The (x, y, w, h) box around (x, y) points of the turned picture (a digit's ink) carried
-    back to the picture's own pixels, clipped to its `shape` (height, width). The box around
+    """The (x, y, w, h) box around (x, y) points of the turned picture (the corners of a
+    digit's ink pixels) carried back to the picture's own pixels, clipped to its `shape` (height, width). The box around
     the turned box's corners would hold much paper besides a slanted digit; the turned box's
     own size would leave parts of it out."""
     mapped = points @ back[:, :2].T + back[:, 2]

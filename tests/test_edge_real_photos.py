@@ -150,8 +150,8 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
 def test_real_photos_turned_far_read_nothing_from_the_made_up_corners(readings):
     """Read turned level, a photo turned 35 degrees has corners made up from its border
     (straighten.turned), whose streaks read as 1s. A reading whose centre lies outside the
-    photo is dropped (straighten.lands_inside): without that, hypjudy_04 gave a "1" in a box
-    one pixel tall on the photo's bottom edge."""
+    photo is dropped (straighten.lands_inside): without that, hypjudy_04 gave a "1" in a 2x2
+    box on the photo's bottom edge (its centre, carried back, lay outside the photo)."""
     model = load_model(INT8_MODEL)
     for name, _, _, _ in readings:
         photo = tilted(sources.read_image(str(evaluate.image_path(REAL_PHOTOS, name))), 35)

@@ -612,11 +612,18 @@ def to_source_box(page, box):
     corners mapped outward to whole pixels (an enlarged picture's box may start mid-pixel) and
     clipped to the picture (blurring the mask can reach into the padding)."""
     x, y, w, h = box[:4]
-    height, width = page.source_shape
-    left = min(max(outward(x * page.factor, math.floor) - page.offset, 0), width - 1)
-    top = min(max(outward(y * page.factor, math.floor) - page.offset, 0), height - 1)
-    right = min(max(outward((x + w) * page.factor, math.ceil) - page.offset, left + 1), width)
-    bottom = min(max(outward((y + h) * page.factor, math.ceil) - page.offset, top + 1), height)
+    return clipped_box(outward(x * page.factor, math.floor) - page.offset,
+                       outward(y * page.factor, math.floor) - page.offset,
+                       outward((x + w) * page.factor, math.ceil) - page.offset,
+                       outward((y + h) * page.factor, math.ceil) - page.offset, page.source_shape)
+
+
+def clipped_box(left, top, right, bottom, shape):
+    """The (x, y, w, h) box of whole-pixel edges clipped to a picture of `shape` (height,
+    width), at least one pixel wide and tall."""
+    height, width = shape[:2]
+    left, top = min(max(left, 0), width - 1), min(max(top, 0), height - 1)
+    right, bottom = min(max(right, left + 1), width), min(max(bottom, top + 1), height)
     return left, top, right - left, bottom - top
 
 

@@ -80,19 +80,20 @@ def lands_inside(box, back, shape):
     (`shape`: height, width). The turned picture's corners are made up (its border repeated),
     and their streaks read as 1s."""
     x, y, w, h = box[:4]
-    centre_x, centre_y = back @ np.array([x + w / 2.0, y + h / 2.0, 1.0])
+    (centre_x, centre_y), = carried_back(np.array([[x + w / 2.0, y + h / 2.0]]), back)
     return 0 <= centre_x < shape[1] and 0 <= centre_y < shape[0]
 
 
 def box_back(points, back, shape):
     """The (x, y, w, h) box around (x, y) points of the turned picture (the corners of a
-    digit's ink pixels) carried back to the picture's own pixels, clipped to its `shape` (height, width). The box around
-    the turned box's corners would hold much paper besides a slanted digit; the turned box's
-    own size would leave parts of it out."""
-    mapped = points @ back[:, :2].T + back[:, 2]
-    height, width = shape[:2]
-    left = min(max(int(math.floor(mapped[:, 0].min())), 0), width - 1)
-    top = min(max(int(math.floor(mapped[:, 1].min())), 0), height - 1)
-    right = min(max(int(math.ceil(mapped[:, 0].max())), left + 1), width)
-    bottom = min(max(int(math.ceil(mapped[:, 1].max())), top + 1), height)
-    return left, top, right - left, bottom - top
+    digit's ink pixels) carried back to the picture's own pixels, clipped to its `shape`
+    (height, width). The box around the turned box's corners would hold much paper besides a
+    slanted digit; the turned box's own size would leave parts of it out."""
+    mapped = carried_back(points, back)
+    return preprocess.clipped_box(int(math.floor(mapped[:, 0].min())), int(math.floor(mapped[:, 1].min())),
+                                  int(math.ceil(mapped[:, 0].max())), int(math.ceil(mapped[:, 1].max())), shape)
+
+
+def carried_back(points, back):
+    """(x, y) points of the turned picture in the picture's own pixels."""
+    return points @ back[:, :2].T + back[:, 2]

@@ -88,8 +88,17 @@ def written_row(digits, degrees=0.0, height=56, paper=225):
         region = page[top:top + height, x:x + height]
         region[...] = np.minimum(region, paper - ink * 200 // 255)
         x += height
-    turn = cv2.getRotationMatrix2D((320, 240), degrees, 1.0)
-    return cv2.warpAffine(page, turn, (640, 480), borderMode=cv2.BORDER_REPLICATE)
+    return tilted(page, degrees)
+
+
+def tilted(image, degrees):
+    """The picture turned by `degrees` about its centre in its own frame (the corners it loses
+    are lost), the border's pixels repeated into the new corners."""
+    import cv2
+
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
 
 
 def rows_read_exactly(picture, seed, rows=40, digits=6):

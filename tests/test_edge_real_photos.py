@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest_edge import INT8_MODEL, REPO, load_model, missing
+from conftest_edge import INT8_MODEL, REPO, load_model, missing, tilted
 from edge_runtime import classify, evaluate, sources
 
 REAL_PHOTOS = Path(os.environ.get("REAL_PHOTOS_DIR", REPO.parent / "shared" / "data" / "real-photos-dev"))
@@ -19,12 +19,6 @@ def readings():
     if not (REAL_PHOTOS / "truth.json").is_file():
         missing(f"real photos not found at {REAL_PHOTOS} (set REAL_PHOTOS_DIR)")
     return evaluate.read_folder(load_model(INT8_MODEL), REAL_PHOTOS, min_score=0.5)
-
-
-def tilted(image, degrees):
-    height, width = image.shape[:2]
-    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
-    return cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
 
 
 def on_a_dark_desk_at_an_angle(image):

@@ -127,7 +127,7 @@ def read_confident(model, page, min_score, options):
 
 def second_opinion(model, gray, page, readings, min_score, options):
     """(page, readings): the first look's, or the picture's read at its doubtful level
-    (preprocess.ink_levels) when those readings are clearly surer: their summed evidence over
+    (threshold.ink_levels) when those readings are clearly surer: their summed evidence over
     SECOND_LOOK_GAIN times the first look's plus SECOND_LOOK_MARGIN (about two sure digits).
     Whether faint tones are writing or grain, the classifier and the rejecter tell."""
     other = preprocess.prepare(gray, options, at_level=page.doubtful_level)

@@ -9,7 +9,7 @@ one digit, so its ink (the largest blob and the pieces that belong to it) is tha
 import cv2
 import numpy as np
 
-from edge_runtime import preprocess, segment
+from edge_runtime import digit_crop, preprocess, segment
 
 # A tiny crop (an 8x8 scan cell, a 12-pixel webcam digit) is enlarged until its longer side
 # has this many pixels before it is prepared: thresholding and stroke measurement need a
@@ -28,8 +28,8 @@ def prepare_crop(image, options=preprocess.FindOptions()):
     region = digit_region(page)
     if region is None:
         raise ValueError("no ink found: the picture is blank or too faint")
-    crop, _ = preprocess.crop_digit(page, region)
-    return preprocess.fit_to_mnist(crop)
+    crop, _ = digit_crop.crop_digit(page, region)
+    return digit_crop.fit_to_mnist(crop)
 
 
 def is_dark_on_light(gray):

@@ -3,7 +3,8 @@
 An MNIST model fed a raw photo scores near chance, because MNIST digits were prepared in a
 specific way: white on black, the digit's longest side fitted into 20x20 keeping its aspect
 ratio, then placed in a 28x28 field so that its centre of mass is the centre. This module
-finds digits in an arbitrary grayscale image and prepares each one the same way.
+finds digits in an arbitrary grayscale image (edge_runtime/threshold.py decides what of it is
+ink) and has each one prepared the same way (edge_runtime/digit_crop.py).
 """
 
 import collections
@@ -13,12 +14,8 @@ import math
 import cv2
 import numpy as np
 
-from edge_runtime import lines, segment, shadows
+from edge_runtime import digit_crop, lines, segment, shadows, threshold
 
-MNIST_SIZE = 28
-MNIST_BOX = 20
-MNIST_STROKE = 0.1  # stroke width / digit height in MNIST's digits, roughly
-LOOP_KEPT = 0.5  # thickening keeps at least this share of a digit's loops (0.4 and 0.6 read the same)
 # Work on at most this many pixels along the longest side: the crops end up 20 pixels tall,
 # so more resolution only costs time.
 WORKING_SIDE = 1024
@@ -50,34 +47,6 @@ EXPOSURE_PERCENTILE = 0.99
 # noise then turned into thousands of blobs and a frame took 55 ms instead of 1 ms. The real
 # photos dimmed to a third measure 0.38-0.57.
 LEAST_EXPOSURE = 0.35
-# How cleanly the picture must split into ink and paper (the between-class share of the
-# variance) for the threshold to follow it: more than one bell curve of grain splits, and
-# more than the whole picture did, or this clean in itself. A page at an angle on a dark
-# desk: the desk's even wedges split the whole at 0.90-0.97, the writing the rest at
-# 0.73-0.89; blank generated pages' rests (rims, shadows, rulings) split at 0.64-0.74. The
-# ranges overlap: at 0.75 a page whose writing splits at 0.73 keeps the desk's level.
-ONE_BELL = 2 / np.pi
-CLEAN_SPLIT = 0.75
-# A page seen at an angle on a dark desk with faint pencil writing: its rest split at 0.73-0.74
-# and the desk's level left 58-93 % of the writing under it (a real photo read 8 of 34 digits).
-# Under a lamp to one side (light falling to 45 %) or overexposed (1.6 times as bright), real
-# pages' faint writing split at 0.711-0.717 with 60-92 % of it under the first level (under
-# the lamp one page read 5 of its 17 digits, overexposed one none of its 34).
-# A split this clean is followed where the first level would lose most of the rest's ink but
-# not all of it: the writing's darkest strokes reach the desk's level (7-42 % of it on the real
-# pages), the grain and rims of a blank page's rest mostly do not (seed 0's blank pages 89
-# and 163 split at 0.73 with all of it under the level). Not always: a blank ruled page of
-# seed 3 (154) split at 0.726 with 8 % over it, took the lower level, and read no digit all
-# the same. The fair split is within 0.011 of what it must follow (0.711 under the lamp);
-# README, step 2, says what 0.70 changed against 0.72 on the generated sets.
-FAIR_SPLIT = 0.70
-MOST_LOST = 0.5
-# A doubtful level's blobs, at most this many times the first level's: the real photos blurred
-# by motion held 0.45-1.35 times as many there; blank, ruled and squared generated pages on a
-# desk 2.5-32 times (paper grain breaks into specks); a generated page of "25" and letters
-# blurred 9 pixels up and down 1.42 times, and read worse at that level.
-FRAGMENTS = 1.4
-ALL_LOST = 0.99  # "all" less a few pixels of a rim or a mark that reach the first level
 BACKGROUND_DIVISOR = 6  # the background kernel is the picture's shorter side over this
 SHARPEN_SIGMA = 3.0   # pixels of the picture as given: sharpening a picture out of focus (classify.sharper_look)...
 SHARPEN_AMOUNT = 2.0  # ...steepens its edges this much (sigma 2 and amount 1 mended a third as much)
@@ -222,7 +191,7 @@ def ink_image(gray, small=None):
 
 def is_mnist_style(gray):
     """A 28x28 image with a dark border already is an MNIST digit: it goes straight through."""
-    if gray.shape != (MNIST_SIZE, MNIST_SIZE):
+    if gray.shape != (digit_crop.MNIST_SIZE, digit_crop.MNIST_SIZE):
         return False
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     return float(border.mean()) < 64.0
@@ -242,238 +211,6 @@ def flatten_background(ink, small=None, divisor=BACKGROUND_DIVISOR):
     background = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
     return cv2.subtract(ink, background)
-
-
-def binarize(flat, min_threshold):
-    """Otsu threshold on the flattened image, never below `min_threshold`.
-
-    Otsu always splits the histogram in two, so on blank paper it would call noise ink;
-    the floor keeps blank paper blank.
-    """
-    otsu, mask = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if otsu >= min_threshold:
-        return mask, float(otsu)  # Otsu's own mask already is `flat > otsu`
-    return mask_over(flat, min_threshold), float(min_threshold)
-
-
-def mask_over(flat, level):
-    """The pixels of `flat` over `level`, as a 0/255 mask."""
-    return cv2.threshold(flat, float(level), 255, cv2.THRESH_BINARY)[1]
-
-
-def ink_mask(flat, min_threshold):
-    """(mask, level): ink_levels without the doubtful level."""
-    return ink_levels(flat, min_threshold)[:2]
-
-
-Levels = collections.namedtuple("Levels", ["mask", "level", "doubtful"])
-Levels.__doc__ = """What of a flattened picture is ink: its mask, the level it was thresholded at, and
-a lower level that may be the writing's though the threshold did not follow it (or None)."""
-
-
-def ink_levels(flat, min_threshold):
-    """Levels: Otsu's threshold, or a lower one found with the blobs that touch the picture's
-    border left out, when they were what set it. A dark desk edge or the shadow along a page's
-    edge is far stronger than thin ballpoint on paper: counted in, it drags Otsu's level above
-    the writing, and a page photographed at half size, or slightly out of focus, read as
-    empty. The picture without them must split into ink and paper more cleanly than the whole
-    did and than one bell curve of grain would, or cleanly in itself (CLEAN_SPLIT), or fairly
-    cleanly when the first level would lose most but not all of its ink (follows_rest); a
-    blank page's rest does not (grain, soft shadows, the page's outline). A lower level not
-    followed that may still be the writing's (may_be_writing) and does not break into specks
-    there (holds_together) is the doubtful one: the classifier decides
-    (classify.second_opinion)."""
-    mask, level = binarize(flat, min_threshold)
-    if min(flat.shape) < 4:  # all border: nothing is left to sample (OpenCV refuses a 1x1 mask)
-        return Levels(mask, level, None)
-    if not segment.ink_on_border(mask):
-        return Levels(mask, level, None)
-    sample, inside = sampled_away_from_border(flat, mask)
-    whole = otsu_split(cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel())
-    rest_histogram = cv2.calcHist([sample], [0], inside, [256], [0, 256]).ravel()
-    rest = otsu_split(rest_histogram)
-    second = max(rest.level, min_threshold)
-    if second >= level:
-        return Levels(mask, level, None)
-    lost = share_lost(rest_histogram, second, level)
-    if not follows_rest(rest, whole, lost):
-        doubtful = may_be_writing(rest, lost) and holds_together(flat, mask, second)
-        return Levels(mask, level, second if doubtful else None)
-    return Levels(mask_over(flat, second), second, None)
-
-
-def may_be_writing(rest, lost):
-    """Whether a level not followed may still be the writing's: the rest splits more cleanly
-    than one bell curve of grain would, and the first level would lose most but not all of
-    what it calls ink. Writing blurred by the camera's or the page's motion spreads over
-    many tones: a real page on a desk, blurred 7 pixels sideways, split at 0.66 with 90 % of
-    its writing under the desk's level (that page read as empty)."""
-    return rest.separation > ONE_BELL and MOST_LOST < lost < ALL_LOST
-
-
-def holds_together(flat, mask, lower):
-    """Whether `flat` thresholded at the `lower` level holds at most FRAGMENTS times the blobs
-    that `mask` holds: writing blurred by motion merges or grows there, paper grain breaks
-    into specks."""
-    return segment.blob_count(mask_over(flat, lower)) <= FRAGMENTS * segment.blob_count(mask)
-
-
-def follows_rest(rest, whole, lost):
-    """Whether the rest's level is to be followed: its split cleaner than one bell curve and
-    than the whole picture's, or CLEAN_SPLIT in itself, or FAIR_SPLIT where the whole picture's
-    level would lose more than MOST_LOST of what the rest calls ink but not all of it (`lost`,
-    a share: writing loses part, a blank page's grain under a dark desk all)."""
-    return (rest.separation > max(whole.separation, ONE_BELL) or rest.separation >= CLEAN_SPLIT
-            or (rest.separation >= FAIR_SPLIT and MOST_LOST < lost < ALL_LOST))
-
-
-def share_lost(histogram, second, level):
-    """The share of the histogram's pixels above `second` that are not above `level`: what the
-    rest calls ink that the first level would leave out (levels are whole grey levels)."""
-    above = histogram[int(second) + 1:].sum()
-    return float(histogram[int(second) + 1:int(level) + 1].sum() / above) if above > 0 else 0.0
-
-
-def sampled_away_from_border(flat, mask):
-    """(every other pixel of every other row of `flat`, 255 there where no blob touching the
-    border lies): sample enough for a level, at a quarter of the cost. The blobs are found at
-    full size: sampling first could cut the thin neck that joins one to the border."""
-    return np.ascontiguousarray(flat[::2, ::2]), np.ascontiguousarray(segment.away_from_border(mask)[::2, ::2])
-
-
-Split = collections.namedtuple("Split", ["level", "separation"])
-Split.__doc__ = """Otsu's threshold of a histogram and how well it separates the two sides: the
-between-class share of the variance (1 for two spikes, about 0.64 for one bell curve)."""
-
-
-def otsu_split(histogram):
-    """Otsu's threshold of a 256-bin histogram and its separation (cv2.threshold takes no mask)."""
-    histogram = histogram.astype(np.float64)
-    total = histogram.sum()
-    if total == 0:
-        return Split(0.0, 0.0)
-    levels = np.arange(256, dtype=np.float64)
-    weight, mass = np.cumsum(histogram)[:-1], np.cumsum(histogram * levels)
-    mean = mass[-1] / total
-    variance = float((histogram * (levels - mean) ** 2).sum()) / total
-    share = weight / total
-    between = (mean * share - mass[:-1] / total) ** 2 / np.maximum(share * (1 - share), 1e-12)
-    between[(share <= 0) | (share >= 1)] = 0.0
-    best = int(np.argmax(between))
-    return Split(float(best), float(between[best]) / variance if variance > 0 else 0.0)
-
-
-def fit_to_mnist(crop):
-    """Fit the longest side into 20x20 keeping aspect, pad to 28x28, centre by centre of mass."""
-    height, width = crop.shape
-    scale = MNIST_BOX / float(max(height, width))
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-    moments = cv2.moments(small)
-    if moments["m00"] <= 0:
-        return np.zeros((MNIST_SIZE, MNIST_SIZE), np.uint8)
-    shift_x = MNIST_SIZE / 2.0 - moments["m10"] / moments["m00"]
-    shift_y = MNIST_SIZE / 2.0 - moments["m01"] / moments["m00"]
-    # Whole-pixel shifts, as MNIST's preparation did, keep strokes sharp.
-    matrix = np.float32([[1, 0, round(shift_x)], [0, 1, round(shift_y)]])
-    return cv2.warpAffine(small, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_NEAREST)
-
-
-def own_ink(page, region, whole=None):
-    """The region's own pixels in its box: its filled outlines AND the ink mask (keeps holes),
-    other blobs' ink left out. `whole`, the same for the uncut region, saves drawing the
-    outlines again for each piece of a cut."""
-    x, y, w, h = region.box
-    if whole is not None:
-        own = whole.copy()
-    else:
-        own = np.zeros((h, w), np.uint8)
-        cv2.drawContours(own, [page.contours[i] for i in region.ids], -1, 1, thickness=cv2.FILLED,
-                         offset=(-x, -y))
-        cv2.min(own, page.mask[y:y + h, x:x + w], dst=own)  # 1 where the mask's 255 is, else 0
-    if region.columns is not None:
-        start, stop = region.columns
-        own[:, :start] = 0
-        own[:, stop:] = 0
-    return own
-
-
-def ink_bounds(own):
-    """(x, y, w, h) of the nonzero pixels of a mask, or None when it is empty."""
-    bounds = cv2.boundingRect(own)  # a uint8 image: its nonzero pixels' box, (0, 0, 0, 0) for none
-    return None if bounds[2] == 0 else bounds
-
-
-def percentile_90(values):
-    """np.percentile(values, 90) (linear interpolation) by partial sort. np.percentile itself
-    imports numpy.ma on first use, a tenth of the runtime's cold start on a small machine."""
-    position = 0.9 * (values.size - 1)
-    below = int(position)
-    above = min(below + 1, values.size - 1)
-    ranked = np.partition(values, (below, above))
-    low, high = float(ranked[below]), float(ranked[above])
-    return low + (high - low) * (position - below)
-
-
-def crop_digit(page, region, whole=None):
-    """The region's own ink (other blobs masked out), stretched so strokes reach 255, and its
-    tight (x, y, w, h) box in working pixels; None when it holds no ink."""
-    x, y, w, h = region.box
-    own = own_ink(page, region, whole)
-    bounds = ink_bounds(own)
-    if bounds is None:
-        return None, None
-    bx, by, bw, bh = bounds
-    own = own[by:by + bh, bx:bx + bw]
-    # Keep the anti-aliased rim just outside the threshold, like MNIST's soft edges.
-    rim = cv2.dilate(own, segment.SQUARE)
-    ink = page.flat[y + by:y + by + bh, x + bx:x + bx + bw] * rim
-    peak = percentile_90(ink[own > 0])
-    gain = 255.0 / max(peak, page.level, 1.0)
-    return thicken(cv2.convertScaleAbs(ink, alpha=gain), own), (x + bx, y + by, bw, bh)
-
-
-def digit_image(page, region, options, whole=None):
-    """(28x28 MNIST-style image, tight box in working pixels) of a region, or (None, None) when
-    it holds no ink or less than a digit's height of it."""
-    crop, box = crop_digit(page, region, whole)
-    if crop is None or box[3] < options.min_height_px:
-        return None, None
-    return fit_to_mnist(crop), box
-
-
-def stroke_width(own):
-    """Mean stroke width of a binary shape: twice its area over its outline's length."""
-    edge = own - cv2.erode(own, segment.SQUARE)
-    return 2.0 * cv2.countNonZero(own) / max(1, cv2.countNonZero(edge))
-
-
-def thicken(crop, own):
-    """Widen pen strokes to MNIST's: its strokes are about a tenth of the digit's longer side,
-    and a thin ballpoint line shrunk into 20x20 would be a faint hairline the model never saw.
-    Never so far that the digit's loops keep less than LOOP_KEPT of their area: widened by a
-    tenth of its height, a tall narrow 9's small loop closed and it read as a 1 (hypjudy_05)."""
-    stroke = stroke_width(own)
-    side = int(round(MNIST_STROKE * max(crop.shape) - stroke)) | 1
-    if side < 3:
-        return crop
-    loops = loop_area(own, stroke)
-    while side >= 3:
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-        if not loops or loop_area(cv2.dilate(own, kernel), stroke) >= LOOP_KEPT * loops:
-            return cv2.dilate(crop, kernel)
-        side -= 2
-    return crop
-
-
-def loop_area(own, stroke):
-    """Area of a binary shape's holes (a 9's or a 6's loop), pinholes under a stroke's square
-    left out."""
-    contours, hierarchy = cv2.findContours(own, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    if hierarchy is None:
-        return 0.0
-    areas = (cv2.contourArea(c) for c, link in zip(contours, hierarchy[0]) if link[3] >= 0)
-    return sum(area for area in areas if area >= stroke * stroke)
 
 
 def working_copy(gray, side=WORKING_SIDE, least=0):
@@ -497,7 +234,7 @@ Page = collections.namedtuple("Page", ["flat", "mask", "contours", "boxes", "ids
 Page.__doc__ = """An image prepared for finding digits, in working pixels: flattened ink, its
 binary mask, the blobs' outer contours, [x, y, w, h, box area] per kept blob and its contour's
 index, the ink threshold, how to map a box back to source pixels (scale, padding, and the
-source picture's (height, width)), and a lower threshold that may be the writing's (Levels)."""
+source picture's (height, width)), and a lower threshold that may be the writing's (threshold.Levels)."""
 
 
 def pad_small(gray, small_side=128):
@@ -518,7 +255,7 @@ def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_
     """Grayscale, pad, downscale to at most `side` pixels (or enlarge when under `least`), find
     the ink and its components: everything but decisions. `divisor`: the lighting correction's
     kernel is the picture's shorter side over it (flatten_background). `at_level`: the ink
-    threshold to use instead of finding one (a page's doubtful level, Levels)."""
+    threshold to use instead of finding one (a page's doubtful level, threshold.Levels)."""
     source = to_grayscale(image)
     work, factor, offset = padded_working_copy(source, side, least)
     small = quarter_size(work)
@@ -569,13 +306,13 @@ def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND
 
 def thresholded(ink, small, options, divisor=BACKGROUND_DIVISOR, at_level=None):
     """(flat, mask, level, doubtful level): the ink with its lighting flattened, and what of it
-    is ink (ink_levels), or what is over `at_level` when that is given."""
+    is ink (threshold.ink_levels), or what is over `at_level` when that is given."""
     flat = flatten_background(ink, small, divisor)
     # Denoise only the image that decides what is ink; crops keep their sharp strokes.
     blurred = cv2.GaussianBlur(flat, (3, 3), 0)
     if at_level is not None:
-        return flat, mask_over(blurred, at_level), float(at_level), None
-    return (flat, *ink_levels(blurred, options.min_threshold))
+        return flat, threshold.mask_over(blurred, at_level), float(at_level), None
+    return (flat, *threshold.ink_levels(blurred, options.min_threshold))
 
 
 def paper_grain(flat, mask):
@@ -674,7 +411,7 @@ def mnist_passthrough(gray):
     """An MNIST-style 28x28 image goes straight to the model; a blank one holds no digit."""
     if gray.max() < 64:
         return []
-    return [Candidate((0, 0, MNIST_SIZE, MNIST_SIZE), np.ascontiguousarray(gray))]
+    return [Candidate((0, 0, digit_crop.MNIST_SIZE, digit_crop.MNIST_SIZE), np.ascontiguousarray(gray))]
 
 
 def find_digits(image, options=FindOptions()):
@@ -689,7 +426,7 @@ def find_digits(image, options=FindOptions()):
     page = prepare(gray, options)
     found = []
     for region in candidate_regions(page, options):
-        image, box = digit_image(page, region, options)
+        image, box = digit_crop.digit_image(page, region, options)
         if image is not None and box[2] / box[3] <= options.max_aspect:
             found.append(Candidate(box, image))
     return [Candidate(to_source_box(page, found[i].box), found[i].image) for i in

@@ -9,7 +9,7 @@ may overrule that choice with a cut whose every piece it is sure is one digit.
 import collections
 import math
 
-from edge_runtime import lines, preprocess, segment
+from edge_runtime import digit_crop, lines, preprocess, segment
 
 # Each extra piece must earn its place: a cut is chosen only when it raises the summed
 # log-confidence by more than this (a 0 cut in half reads as two confident-looking 1s).
@@ -58,7 +58,7 @@ and the rejecter's probability that the crop is one digit at all (None until jud
 
 def read_piece(model, page, region, options, whole=None):
     """The piece classified, or None when it holds no digit-shaped ink."""
-    image, box = preprocess.digit_image(page, region, options, whole)
+    image, box = digit_crop.digit_image(page, region, options, whole)
     if image is None:
         return None
     scores = model.scores(image)
@@ -104,7 +104,7 @@ def read_region(model, page, region, options, aspect, cuts=True):
     counts = segment.piece_counts(region.box, options, aspect) if cuts else [1]
     expected = region.box[2] / region.box[3] / aspect
     cutting = counts != [1]
-    own = preprocess.own_ink(page, region) if cutting else None
+    own = digit_crop.own_ink(page, region) if cutting else None
     rejecter_helps = cutting and model.rejecter is not None
     best, best_score, crops = [], -math.inf, 0
     pick, pick_score = [], -math.inf  # the rejecter's pick: its evidence added

@@ -109,19 +109,19 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
     96.4 / 98.2 % (94.6 / 95.6 %), on a dark desk at an angle 84.5 / 97.1 % (58.3 / 97.0 %),
     a lamp to one side 91.0 / 97.3 % (78.4 / 98.6 %). The desk's edge along the border had
     set the threshold above thinner, fainter or blurred writing, and whole pages read empty
-    (preprocess.ink_mask); in dim light the threshold's floor now falls with the light
+    (threshold.ink_mask); in dim light the threshold's floor now falls with the light
     (preprocess.exposure). A shadow across the page 91.4 / 94.8 % (73.0 / 97.1 % just before
     shadows were taken out, f297d53): the band was one blob holding the digits it crossed
     (edge_runtime/shadows.py); digits read in the shade now are misread more often.
     Half size 94.6 / 97.4 % and on a dark desk 95.7 / 96.0 %, tilted 93.9 / 96.7 % since
     small pictures are worked on enlarged (preprocess.SMALL_PICTURE) and a fair
     split of the rest is followed where the desk's level loses most of the writing
-    (preprocess.FAIR_SPLIT); before (0fe8476) 89.2 / 97.6 %, 84.5 / 97.1 %, 92.8 / 95.6 %.
+    (threshold.FAIR_SPLIT); before (0fe8476) 89.2 / 97.6 %, 84.5 / 97.1 %, 92.8 / 95.6 %.
     A shadow across the page 92.8 / 95.9 %, 15 exact, since a shadow is also told from the
     writing by its tone (shadows.shadow_by_tone): two of the four big marker digits
     under the band had read as nothing, the band run into them; before (f8470b7) 91.4 /
     94.8 %, 10 exact. Under the lamp 94.6 / 96.7 % and overexposed (1.6 times as bright)
-    91.0 / 95.5 % since a fair split needs 0.70, not 0.72 (preprocess.FAIR_SPLIT): before
+    91.0 / 95.5 % since a fair split needs 0.70, not 0.72 (threshold.FAIR_SPLIT): before
     (46e86ee) 91.0 / 97.3 % and 81.3 / 96.6 %, one overexposed page read as empty.
     Moved while taken (7 pixels sideways) 84.9 / 97.5 % since a page's doubtful threshold is
     also read (classify.second_opinion): before (3d1cedc) 77.7 / 97.3 %, hypjudy_03 read as

@@ -9,7 +9,7 @@ may overrule that choice with a cut whose every piece it is sure is one digit.
 import collections
 import math
 
-from edge_runtime import digit_crop, lines, preprocess, segment
+from edge_runtime import digit_crop, lines, preprocess, segment, touching
 
 # Each extra piece must earn its place: a cut is chosen only when it raises the summed
 # log-confidence by more than this (a 0 cut in half reads as two confident-looking 1s).
@@ -101,7 +101,7 @@ def typical_aspect(regions, options):
 def read_region(model, page, region, options, aspect, cuts=True):
     """(best reading, crops classified plus the rejecter's judgements made weighing cuts): one
     digit, or with `cuts` the best cut into touching digits."""
-    counts = segment.piece_counts(region.box, options, aspect) if cuts else [1]
+    counts = touching.piece_counts(region.box, options, aspect) if cuts else [1]
     expected = region.box[2] / region.box[3] / aspect
     cutting = counts != [1]
     own = digit_crop.own_ink(page, region) if cutting else None
@@ -111,7 +111,7 @@ def read_region(model, page, region, options, aspect, cuts=True):
     for count in counts:
         if is_sure(best, expected):
             break
-        for parts in [[region]] if count == 1 else segment.split_candidates(region, own, count):
+        for parts in [[region]] if count == 1 else touching.split_candidates(region, own, count):
             readings = [read_piece(model, page, part, options, own) for part in parts]
             crops += len(parts)
             if any(r is None for r in readings):

@@ -1,4 +1,4 @@
-"""edge_runtime.segment: joining broken strokes, frame-edge blobs, cuts through touching digits."""
+"""edge_runtime.segment: joining broken strokes, frame-edge blobs, shapes that are no digit."""
 
 import cv2
 import numpy as np
@@ -85,32 +85,6 @@ def test_a_tight_crop_whose_ink_touches_every_edge_is_still_a_digit():
     cv2.ellipse(crop, (7, 10), (6, 9), 0, 0, 360, 255, 2)  # a 0 touching all four sides
     (candidate,) = preprocess.find_digits(crop)
     assert candidate.box == (0, 0, 14, 20)
-
-
-def test_cuts_fall_on_the_thinnest_columns_between_touching_digits():
-    own = np.zeros((30, 60), np.uint8)
-    own[:, 2:26] = 1
-    own[:, 34:58] = 1
-    own[14:16, 26:34] = 1   # a thin bridge where the two digits touch
-    region = segment.Region((0, 0, 60, 30), (0,), None)
-    left, right = segment.split_region(region, own, 2)
-    assert 26 <= left.columns[1] <= 34 and right.columns[0] == left.columns[1]
-
-
-def test_wide_blobs_are_tried_as_several_digits_narrow_ones_as_one():
-    options = preprocess.FindOptions()
-    assert segment.piece_counts((0, 0, 20, 30), options) == [1]
-    # Two typical digits wide (too wide for one): 2 or 3, or up to 5 when packed as tightly as
-    # touching digits may be.
-    assert segment.piece_counts((0, 0, 60, 30), options) == [2, 3, 4, 5]
-    assert segment.piece_counts((0, 0, 60, 30), options, typical_aspect=0.5) == [3, 4, 5, 6]
-    assert 1 in segment.piece_counts((0, 0, 33, 30), options)
-
-
-def test_a_very_long_run_of_touching_digits_is_still_tried_not_dropped():
-    options = preprocess.FindOptions()
-    counts = segment.piece_counts((0, 0, 600, 30), options, typical_aspect=0.6)
-    assert counts and max(counts) == options.max_pieces
 
 
 def digits_inside_a_drawn_frame():

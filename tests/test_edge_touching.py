@@ -1,0 +1,31 @@
+"""edge_runtime.touching: how many digits a blob may hold and where to cut it, checked without a model."""
+
+import numpy as np
+
+from edge_runtime import preprocess, segment, touching
+
+
+def test_cuts_fall_on_the_thinnest_columns_between_touching_digits():
+    own = np.zeros((30, 60), np.uint8)
+    own[:, 2:26] = 1
+    own[:, 34:58] = 1
+    own[14:16, 26:34] = 1   # a thin bridge where the two digits touch
+    region = segment.Region((0, 0, 60, 30), (0,), None)
+    left, right = touching.split_region(region, own, 2)
+    assert 26 <= left.columns[1] <= 34 and right.columns[0] == left.columns[1]
+
+
+def test_wide_blobs_are_tried_as_several_digits_narrow_ones_as_one():
+    options = preprocess.FindOptions()
+    assert touching.piece_counts((0, 0, 20, 30), options) == [1]
+    # Two typical digits wide (too wide for one): 2 or 3, or up to 5 when packed as tightly as
+    # touching digits may be.
+    assert touching.piece_counts((0, 0, 60, 30), options) == [2, 3, 4, 5]
+    assert touching.piece_counts((0, 0, 60, 30), options, typical_aspect=0.5) == [3, 4, 5, 6]
+    assert 1 in touching.piece_counts((0, 0, 33, 30), options)
+
+
+def test_a_very_long_run_of_touching_digits_is_still_tried_not_dropped():
+    options = preprocess.FindOptions()
+    counts = touching.piece_counts((0, 0, 600, 30), options, typical_aspect=0.6)
+    assert counts and max(counts) == options.max_pieces

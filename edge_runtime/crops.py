@@ -1,9 +1,10 @@
 """A picture of one digit -> the 28x28 image the model sees, by the runtime's own preparation.
 
 Training on a user's crops must see what reading sees: the same polarity decision, lighting
-flattening, ink threshold, stroke thickening and MNIST fitting as edge_runtime/preprocess.py
-applies to a digit found in a photo. Only the finding differs: the picture is known to hold
-one digit, so its ink (the largest blob and the pieces that belong to it) is that digit.
+flattening, ink threshold, stroke thickening and MNIST fitting as reading a photo applies to
+a digit found in it (edge_runtime/preprocess.py, threshold.py, digit_crop.py). Only the
+finding differs: the picture is known to hold one digit, so its ink (the largest blob and the
+pieces that belong to it) is that digit, and digit_crop prepares it.
 """
 
 import cv2

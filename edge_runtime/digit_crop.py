@@ -1,6 +1,8 @@
-"""A candidate region's own ink -> the 28x28 image the model sees, prepared as MNIST's digits
+"""A region of a prepared page -> the 28x28 image the model sees, prepared as MNIST's digits
 were: white on black, strokes stretched to full brightness and widened to MNIST's, the
 digit's longer side fitted into 20x20 and its centre of mass put at the centre of 28x28.
+Reading a photo uses it for each candidate region; edge_runtime/crops.py for a picture known
+to hold one digit.
 """
 
 import cv2

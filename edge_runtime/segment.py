@@ -1,8 +1,8 @@
 """Ink components -> digit regions: join broken strokes, reject non-digits by shape.
 
-Works on a binary ink mask in working pixels. Everything here is geometry; which of several
-readings of a region wins (one wide digit or two touching ones) is decided with the
-classifier in edge_runtime/reading.py.
+Works on a binary ink mask in working pixels. Everything here is geometry, and a wide blob
+stays one region: edge_runtime/touching.py proposes where it may be cut, and
+edge_runtime/reading.py lets the classifier choose.
 """
 
 import collections
@@ -13,7 +13,7 @@ import numpy as np
 Region = collections.namedtuple("Region", ["box", "ids", "columns"])
 Region.__doc__ = """A digit candidate in working pixels: (x, y, w, h) box, the indices of the
 contours whose ink it owns, and the (start, stop) column range of that ink it keeps (a
-piece of a split blob), or None for all of it."""
+piece of a split blob, touching.split_at), or None for all of it."""
 
 SQUARE = np.ones((3, 3), np.uint8)  # a pixel and its eight neighbours: one step of erosion or dilation
 # Columns: x, y, w, h, box area (merging takes the largest first).
@@ -224,10 +224,10 @@ def frame_edge_blobs(boxes, mask, margin):
     are removed before merging, or every digit inside their box would join them.
     """
     height, width = mask.shape
-    touching = ((boxes[:, X] < margin) | (boxes[:, Y] < margin) | (boxes[:, X] + boxes[:, W] > width - margin)
+    at_edge = ((boxes[:, X] < margin) | (boxes[:, Y] < margin) | (boxes[:, X] + boxes[:, W] > width - margin)
                 | (boxes[:, Y] + boxes[:, H] > height - margin))
     edge = np.zeros(len(boxes), dtype=bool)
-    for index in np.flatnonzero(touching):
+    for index in np.flatnonzero(at_edge):
         edge[index] = runs_along_border(mask, boxes[index], margin)
     return edge
 

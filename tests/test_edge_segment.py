@@ -123,3 +123,13 @@ def test_a_failed_group_lets_go_of_its_small_pieces_not_of_a_big_patch():
     boxes = boxes_of([(0, 0, 500, 600, 3000), (20, 40, 30, 40, 1200), (100, 300, 400, 250, 60000)])
     group = segment.group_box(boxes, [0, 1, 2])
     assert segment.released_pieces(boxes, group, [0, 1, 2]) == [1]
+
+
+def test_blobs_joined_to_the_border_at_a_corner_count_as_on_the_border():
+    """Ink linked to the border only through a diagonal step is one blob with it (8-connected)."""
+    mask = np.zeros((12, 12), np.uint8)
+    mask[0, 0] = mask[1, 1] = 255
+    mask[2:6, 2:6] = 255
+    mask[8:10, 8:10] = 255
+    inside = segment.away_from_border(mask)
+    assert not inside[2:6, 2:6].any() and inside[8:10, 8:10].all()

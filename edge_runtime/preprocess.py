@@ -372,10 +372,15 @@ def ink_points(page, box):
     rows, columns = np.nonzero(page.mask[y:y + h, x:x + w])
     if len(columns) == 0:
         columns, rows = np.array([0, w - 1]), np.array([0, h - 1])
-    left, top = x + columns, y + rows
-    corners_x = np.concatenate([left, left + 1, left, left + 1])
-    corners_y = np.concatenate([top, top, top + 1, top + 1])
-    return np.column_stack([corners_x * page.factor - page.offset, corners_y * page.factor - page.offset])
+    return pixel_corners(x + columns, y + rows) * page.factor - page.offset
+
+
+def pixel_corners(columns, rows):
+    """The four corners of each pixel (columns[k], rows[k]) as (x, y) points, pixel (i, j)
+    spanning i..i+1 and j..j+1: turned, a pixel's extent is its corners'."""
+    corners_x = np.concatenate([columns, columns + 1, columns, columns + 1])
+    corners_y = np.concatenate([rows, rows, rows + 1, rows + 1])
+    return np.column_stack([corners_x, corners_y])
 
 
 def outward(value, rounding):

@@ -130,14 +130,17 @@ def to_8bit_gray(image):
 
 def read_with_opencv(path):
     """Whole JPEGs and formats Pillow does not know; OpenCV checks the header against
-    OPENCV_IO_MAX_IMAGE_PIXELS (set in edge_runtime/__init__.py) before decoding."""
+    OPENCV_IO_MAX_IMAGE_PIXELS (set in edge_runtime/__init__.py) before decoding.
+    imread, not imdecode: for formats it decodes from a file (Radiance .hdr), imdecode copies
+    the bytes to a temporary file that it leaves behind when it refuses the header. The name
+    goes as bytes: a str that is not valid UTF-8 crashes cv2.imread."""
     import cv2
     size = os.path.getsize(path)
     if size > MAX_FILE_BYTES:
         raise UserInputError(f"{path}: file is {size:,} bytes, more than any image within the "
                              f"{MAX_IMAGE_PIXELS / 1e6:g} megapixel limit needs")
     try:
-        image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+        image = cv2.imread(os.fsencode(path), cv2.IMREAD_GRAYSCALE)  # bytes: any file name
     except cv2.error as error:
         raise UserInputError(opencv_decode_problem(path, error)) from None
     if image is None:

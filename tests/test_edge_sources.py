@@ -1,5 +1,6 @@
 """edge_runtime.sources: decoding real files, bad files, folders/globs, video and cameras."""
 
+import base64
 import io
 import json
 import os
@@ -47,6 +48,21 @@ def test_whole_jpegs_skip_pillow_with_the_same_pixels_up_to_rounding():
     assert sources.is_whole_jpeg(photo)
     difference = sources.read_image(photo).astype(int) - sources.decode_with_pillow(photo)
     assert np.abs(difference).max() <= 1 and np.mean(difference != 0) < 1e-3
+
+
+def test_whole_jpegs_under_any_file_name_read_as_under_a_plain_one(tmp_path):
+    """Linux names are bytes: one that is not UTF-8 reaches Python as a str with surrogates,
+    which cv2.imread given as a str takes down the whole process. Run as a user runs it."""
+    photo = sorted(EXAMPLES_DIR.glob("photo_*.jpg"))[0]
+    renamed = os.path.join(os.fsencode(tmp_path), b"digits-\xff-z\xc3\xa4hl.jpg")
+    with open(renamed, "wb") as file:
+        file.write(photo.read_bytes())
+    result = subprocess.run([sys.executable, "-m", "edge_runtime", "classify", "--json", str(photo),
+                             os.fsdecode(renamed)], capture_output=True, cwd=REPO,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    plain, odd = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0 and base64.b64decode(odd["source_base64"]) == renamed
+    assert len(plain["number"]) >= 3 and odd["number"] == plain["number"] and odd["digits"] == plain["digits"]
 
 
 @pytest.mark.parametrize("ending, whole", [(b"", True), (b"\0" * 1000, True), (b"trailer", False), (None, False)],
@@ -197,12 +213,16 @@ def test_opencv_pixel_limit_is_ours_before_any_pixel_is_decoded(tmp_path):
     bomb, good = tmp_path / "bomb8k.hdr", str(sorted(EXAMPLES_DIR.glob("mnist_28x28_*"))[0])
     bomb.write_bytes(radiance_header(8000, 8000) + b"\x7f\x80" * 4096)
     environment = {k: v for k, v in os.environ.items() if k != "OPENCV_IO_MAX_IMAGE_PIXELS"}
+    opencv_temporary = tmp_path / "opencv-temp"  # where OpenCV would copy a file it decodes from disk
+    opencv_temporary.mkdir()
     result = subprocess.run([sys.executable, "-m", "edge_runtime", "classify", "--json", str(bomb), good],
-                            capture_output=True, text=True, cwd=REPO, env=dict(environment, PYTHONPATH=str(REPO)))
+                            capture_output=True, text=True, cwd=REPO,
+                            env=dict(environment, PYTHONPATH=str(REPO), OPENCV_TEMP_PATH=str(opencv_temporary)))
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[0] == {"source": str(bomb), "error": BOMB_MESSAGE}
     assert records[1]["source"] == good and "error" not in records[1]
     assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert list(opencv_temporary.iterdir()) == []  # nothing left behind for the refused file
 
 
 def test_files_larger_than_any_allowed_image_are_refused_before_reading(tmp_path, monkeypatch):

@@ -85,17 +85,30 @@ def union_box(boxes):
     return np.array([x, y, right - x, bottom - y, boxes[:, AREA].sum()])
 
 
-def candidate_pairs(boxes, anchors):
-    """(anchor, piece) index arrays for every piece whose x-range can overlap an anchor's: a
-    window in x-sorted order, so thousands of specks make thousands of pairs, not millions."""
-    by_x = np.argsort(boxes[:, X], kind="stable")
-    sorted_x = boxes[by_x, X]
+def candidate_pairs(boxes, anchors, reach):
+    """(anchor, piece) index arrays, a superset of the pieces whose x-range can overlap an
+    anchor's and whose top lies within `reach` of its top, in no particular order.
+
+    Pieces are sorted by x within bands `reach` rows tall, and each anchor takes a window in
+    x in its own band and the two beside it: thousands of specks make thousands of pairs,
+    not millions (a window in x alone over a whole speckled frame made 116,000).
+    """
     widest = boxes[:, W].max(initial=0.0)
-    low = np.searchsorted(sorted_x, boxes[anchors, X] - widest)
-    high = np.searchsorted(sorted_x, boxes[anchors, X] + boxes[anchors, W], side="right")
-    counts = high - low
-    starts = np.repeat(low - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return np.repeat(anchors, counts), by_x[np.arange(counts.sum()) + starts]
+    band = np.floor(boxes[:, Y] / max(reach, 1.0))
+    stride = boxes[:, X].max(initial=0.0) + 2.0 * widest + 1.0  # keys of one band never reach the next
+    key = band * stride + boxes[:, X]
+    by_key = np.argsort(key, kind="stable")
+    sorted_key = key[by_key]
+    anchor_of, piece = [], []
+    for offset in (-1.0, 0.0, 1.0):
+        base = (band[anchors] + offset) * stride + boxes[anchors, X]
+        low = np.searchsorted(sorted_key, base - widest)
+        high = np.searchsorted(sorted_key, base + boxes[anchors, W], side="right")
+        counts = high - low
+        starts = np.repeat(low - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        anchor_of.append(np.repeat(anchors, counts))
+        piece.append(by_key[np.arange(counts.sum()) + starts])
+    return np.concatenate(anchor_of), np.concatenate(piece)
 
 
 def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
@@ -112,16 +125,19 @@ def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
     rank = np.empty(len(boxes), dtype=np.int64)
     rank[order] = np.arange(len(boxes))
     anchors = np.flatnonzero(np.maximum(boxes[:, W], boxes[:, H]) >= min_anchor_side)
-    anchor_of, piece = candidate_pairs(boxes, anchors)
+    # No pair stays one digit tall with tops further apart than this (one_digit_tall).
+    reach = 1.5 * max(boxes[:, H].max(initial=0.0), digit_height)
+    anchor_of, piece = candidate_pairs(boxes, anchors, reach)
     # Cheap tests first: a smaller piece, its top near enough for the pair to stay one digit
     # tall (mergeable's height test implies this); on a speckled frame most pairs fail here.
     tall = one_digit_tall(boxes[anchor_of, H], boxes[piece, H], digit_height)
     near = (rank[piece] > rank[anchor_of]) & (np.abs(boxes[anchor_of, Y] - boxes[piece, Y]) <= tall)
     anchor_of, piece = anchor_of[near], piece[near]
     keep = mergeable(boxes[anchor_of], boxes[piece], digit_height)
+    anchor_of, piece = anchor_of[keep], piece[keep]
     claims = {}
-    for a, p in zip(anchor_of[keep].tolist(), piece[keep].tolist()):
-        claims.setdefault(a, []).append(p)
+    for index in np.lexsort((piece, boxes[piece, X], anchor_of)).tolist():  # each anchor's pieces left to right
+        claims.setdefault(int(anchor_of[index]), []).append(int(piece[index]))
     is_anchor = np.zeros(len(boxes), dtype=bool)
     is_anchor[anchors] = True
     owner = [-1] * len(boxes)
@@ -138,6 +154,18 @@ def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
 
 def group_box(boxes, members):
     return union_box(boxes[members]) if len(members) > 1 else boxes[members[0]]
+
+
+def group_boxes(boxes, groups):
+    """group_box of every group at once (lists of indices into `boxes`, none empty)."""
+    if not groups:
+        return np.zeros((0, boxes.shape[1]))
+    rows = boxes[np.concatenate(groups)]
+    starts = np.cumsum([0] + [len(members) for members in groups[:-1]])
+    x, y = np.minimum.reduceat(rows[:, X], starts), np.minimum.reduceat(rows[:, Y], starts)
+    right = np.maximum.reduceat(rows[:, X] + rows[:, W], starts)
+    bottom = np.maximum.reduceat(rows[:, Y] + rows[:, H], starts)
+    return np.column_stack([x, y, right - x, bottom - y, np.add.reduceat(rows[:, AREA], starts)])
 
 
 def spans(box, shape, share):
@@ -187,21 +215,30 @@ def runs_along_border(mask, box, margin):
     return border_contact(mask, box, margin) > 0.25 * max(box[W], box[H])
 
 
-def shape_is_plausible(box, mask, options):
-    """Size, fill and border tests that any digit (or run of touching digits) passes.
+def plausible_sizes(boxes, shape, options):
+    """Which boxes pass the size, aspect and border tests that any digit (or run of touching
+    digits) passes, for all of them at once: a speckled frame has hundreds of groups.
 
     A blob cut by the frame edge is part of something outside the picture, unless it is big:
     a digit held close to the camera fills most of the frame and may touch its edge.
     """
+    height, width = shape
+    x, y, w, h = (boxes[:, k] for k in (X, Y, W, H))
+    sized = (h >= options.min_height_px) & (h <= options.max_height_fraction * height)
+    aspect = w / np.maximum(h, 1.0)
+    shaped = (aspect >= options.min_aspect) & (aspect <= options.max_run_aspect)
+    margin = options.border_margin_px
+    cut = (x < margin) | (y < margin) | (x + w > width - margin) | (y + h > height - margin)
+    spanning = (w >= 0.5 * width) | (h >= 0.5 * height)
+    return sized & shaped & (~cut | spanning)
+
+
+def plausible_fill(box, mask, options):
+    """The ink share of a box that passed plausible_sizes: neither a thin frame nor a solid
+    blob (a 1 fills its own narrow box)."""
     x, y, w, h = map(int, box[:4].tolist())
-    if h < options.min_height_px or h > options.max_height_fraction * mask.shape[0]:
-        return False
-    if not options.min_aspect <= w / h <= options.max_run_aspect:
-        return False
-    if touches_border(box, mask.shape, options.border_margin_px) and not spans(box, mask.shape, 0.5):
-        return False
     fill = cv2.countNonZero(mask[y:y + h, x:x + w]) / float(w * h)
-    thin = w / h < 0.35  # a 1 fills its own narrow box
+    thin = w / h < 0.35
     return fill >= options.min_fill and (thin or fill <= options.max_fill)
 
 
@@ -232,13 +269,13 @@ def frame_edge_blobs(boxes, mask, margin):
     return edge
 
 
-def is_speck_cluster(boxes, members, box, options):
-    """Many pieces, or pieces of which none spans half the group: grain, not a digit (which
-    always has one long stroke)."""
-    if len(members) > options.max_fragments:
-        return True
-    anchor = boxes[members[0]]
-    return len(members) > 1 and anchor[H] < 0.5 * box[H] and anchor[W] < 0.5 * box[W]
+def speck_clusters(boxes, groups, boxes_of_groups, options):
+    """Which groups hold many pieces, or pieces of which none spans half the group: grain, not
+    a digit (which always has one long stroke)."""
+    counts = np.array([len(members) for members in groups])
+    anchors = boxes[[members[0] for members in groups]].reshape(-1, boxes.shape[1])
+    scattered = (anchors[:, H] < 0.5 * boxes_of_groups[:, H]) & (anchors[:, W] < 0.5 * boxes_of_groups[:, W])
+    return (counts > options.max_fragments) | ((counts > 1) & scattered)
 
 
 def plausible_regions(boxes, ids, contours, mask, options):
@@ -292,15 +329,16 @@ def plausible_groups(boxes, outline, indices, mask, options, digit_height=0.0):
     """([(box, members)] of the groups of these components that could be digits, the same of
     the groups of several pieces that could not); members are indices into `boxes`, the
     group's anchor first, and `outline(index)` is a component's outer contour."""
-    plausible, failed = [], []
     index_of = indices.tolist()
-    for group in merge_pieces(boxes[indices], options.min_height_px, digit_height):
-        members = [index_of[m] for m in group]
-        box = group_box(boxes, members)
-        if (is_speck_cluster(boxes, members, box, options) or not shape_is_plausible(box, mask, options)
-                or is_hairline(outline(members[0]), boxes[members[0]])):
-            if len(members) > 1:
-                failed.append((box, members))
-        else:
+    groups = [[index_of[m] for m in group]
+              for group in merge_pieces(boxes[indices], options.min_height_px, digit_height)]
+    boxes_of_groups = group_boxes(boxes, groups)
+    sized = plausible_sizes(boxes_of_groups, mask.shape, options)
+    fits = (sized & ~speck_clusters(boxes, groups, boxes_of_groups, options)).tolist()
+    plausible, failed = [], []
+    for members, box, fit in zip(groups, boxes_of_groups, fits):
+        if fit and plausible_fill(box, mask, options) and not is_hairline(outline(members[0]), boxes[members[0]]):
             plausible.append((box, members))
+        elif len(members) > 1:
+            failed.append((box, members))
     return plausible, failed

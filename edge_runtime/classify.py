@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from edge_runtime import preprocess, reading, straighten
+from edge_runtime import preprocess, reading, sources, straighten
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
 # A picture read again at its doubtful threshold (second_opinion) is taken at that level when
@@ -190,6 +190,14 @@ def evidence(candidate):
     """How surely a reading is one whole digit of its class: confidence times the rejecter's
     probability."""
     return candidate.score * candidate.digit_probability
+
+
+def classify_file(model, path, min_score=DEFAULT_MIN_SCORE):
+    """Digits in an image file, boxes in the file's own pixels: a JPEG over the pixel limit
+    is decoded at a half, a quarter or an eighth of its size (sources.read_image_reduced)."""
+    image, reduction = sources.read_image_reduced(path)
+    return [d._replace(box=tuple(reduction * v for v in d.box))
+            for d in classify_image(model, image, min_score)]
 
 
 def read_lines(digits):

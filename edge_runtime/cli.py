@@ -98,8 +98,7 @@ def classify_source(model, source, min_score):
     if sources.is_video(source):
         yield from classify_video(model, source, min_score)
         return
-    image = sources.read_image(source)
-    yield classify.to_record(source, classify.classify_image(model, image, min_score))
+    yield classify.to_record(source, classify.classify_file(model, source, min_score))
 
 
 def classify_main(argv):

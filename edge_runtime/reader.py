@@ -109,7 +109,7 @@ class DigitReader:
         """Digits in a gray (HxW) or BGR (HxWx3) uint8 array of any size, or in an image file
         (str or Path). Needs OpenCV. `source` names an array in to_dict() (default "<array>")."""
         try:
-            from edge_runtime import classify, sources
+            from edge_runtime import classify
         except ModuleNotFoundError as error:
             raise ModuleNotFoundError(f"DigitReader.read() finds digits with OpenCV, which is not installed "
                                       f"(no module {error.name!r}): pip install 'mnist-edge[edge]'",
@@ -117,8 +117,9 @@ class DigitReader:
 
         if isinstance(image, (str, os.PathLike)):
             source = os.fspath(image) if source is None else source
-            image = sources.read_image(os.fspath(image))
-        digits = classify.classify_image(self.model, image, self.min_score)
+            digits = classify.classify_file(self.model, os.fspath(image), self.min_score)
+        else:
+            digits = classify.classify_image(self.model, image, self.min_score)
         return DigitReading(ARRAY_SOURCE if source is None else str(source), digits,
                             classify.read_lines(digits), classify.read_number(digits))
 

@@ -1,6 +1,7 @@
 """Where images come from: files, folders, globs, video files, OpenCV cameras, picamera2."""
 
 import glob
+import math
 import os
 import stat
 import time
@@ -128,9 +129,45 @@ def to_8bit_gray(image):
     return np.asarray(image.convert("L"))
 
 
-def read_with_opencv(path):
-    """Whole JPEGs and formats Pillow does not know; OpenCV checks the header against
-    OPENCV_IO_MAX_IMAGE_PIXELS (set in edge_runtime/__init__.py) before decoding.
+# libjpeg decodes a JPEG at a half, a quarter or an eighth of its size without ever holding
+# the whole: a phone's 48-200 megapixel photo is read at the first of these within the pixel
+# limit (still 1,500 pixels or more across: the runtime works on fewer).
+JPEG_REDUCTIONS = ((1, "IMREAD_GRAYSCALE"), (2, "IMREAD_REDUCED_GRAYSCALE_2"),
+                   (4, "IMREAD_REDUCED_GRAYSCALE_4"), (8, "IMREAD_REDUCED_GRAYSCALE_8"))
+# JPEG frame headers (start of frame): every SOFn but DHT (C4), JPG (C8) and DAC (CC).
+JPEG_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def jpeg_size(path):
+    """(width, height) from a JPEG's frame header, or None when none is found before the
+    image data: the size without decoding, as OpenCV's own limit may not be in force (it
+    is read when cv2 is first imported, perhaps by the caller before edge_runtime)."""
+    with open(path, "rb") as file:
+        head = file.read(1 << 20)  # EXIF thumbnails and ICC profiles come first: at most ~64 KB each
+    at = 2
+    while at + 9 <= len(head) and head[at] == 0xFF:
+        marker, length = head[at + 1], int.from_bytes(head[at + 2:at + 4], "big")
+        if marker in JPEG_FRAME_MARKERS:
+            return int.from_bytes(head[at + 7:at + 9], "big"), int.from_bytes(head[at + 5:at + 7], "big")
+        if marker == 0xDA:  # start of scan: no frame header came before the image data
+            return None
+        at += 2 + length if marker != 0xFF else 1  # 0xFF 0xFF...: fill bytes before a marker
+    return None
+
+
+def jpeg_reduction(path):
+    """(factor, imread flag): the smallest reduction that brings the JPEG within the limit."""
+    size = jpeg_size(path)
+    for factor, flag in JPEG_REDUCTIONS:
+        if size is None or math.ceil(size[0] / factor) * math.ceil(size[1] / factor) <= MAX_IMAGE_PIXELS:
+            return factor, flag
+    raise UserInputError(f"{path}: image is too large to decode safely (decompression-bomb guard)")
+
+
+def read_with_opencv(path, reduction=JPEG_REDUCTIONS[0]):
+    """(image, factor): whole JPEGs and formats Pillow does not know, decoded at `reduction`
+    (factor, imread flag). OpenCV checks the size against OPENCV_IO_MAX_IMAGE_PIXELS (set in
+    edge_runtime/__init__.py) before decoding any pixel; what it decodes is checked again.
     imread, not imdecode: for formats it decodes from a file (Radiance .hdr), imdecode copies
     the bytes to a temporary file that it leaves behind when it refuses the header. The name
     goes as bytes: a str that is not valid UTF-8 crashes cv2.imread."""
@@ -139,26 +176,35 @@ def read_with_opencv(path):
     if size > MAX_FILE_BYTES:
         raise UserInputError(f"{path}: file is {size:,} bytes, more than any image within the "
                              f"{MAX_IMAGE_PIXELS / 1e6:g} megapixel limit needs")
+    factor, flag = reduction
     try:
-        image = cv2.imread(os.fsencode(path), cv2.IMREAD_GRAYSCALE)  # bytes: any file name
+        image = cv2.imread(os.fsencode(path), getattr(cv2, flag))  # bytes: any file name
     except cv2.error as error:
         raise UserInputError(opencv_decode_problem(path, error)) from None
     if image is None:
         raise UserInputError(f"{path}: not an image file (or a format neither Pillow nor OpenCV reads)")
     check_pixel_count(path, (image.shape[1], image.shape[0]))
-    return image
+    return image, factor
 
 
 def read_image(path):
-    """Grayscale uint8 image from any file Pillow or OpenCV decode; UserInputError otherwise."""
+    """Grayscale uint8 image from any file Pillow or OpenCV decode; UserInputError otherwise.
+    A JPEG over the pixel limit comes at a half, a quarter or an eighth of its size
+    (read_image_reduced says which)."""
+    return read_image_reduced(path)[0]
+
+
+def read_image_reduced(path):
+    """(grayscale uint8 image, the factor its size was divided by: 1, or 2, 4 or 8 for a JPEG
+    over the pixel limit)."""
     path = str(path)
     check_regular_file(path)
     if os.path.getsize(path) == 0:
         raise UserInputError(f"{path}: empty file (0 bytes)")
     if is_whole_jpeg(path):
-        return read_with_opencv(path)
+        return read_with_opencv(path, jpeg_reduction(path))
     image = read_with_pillow(path)
-    return image if image is not None else read_with_opencv(path)
+    return (image, 1) if image is not None else read_with_opencv(path)
 
 
 def is_whole_jpeg(path):

@@ -78,6 +78,20 @@ def test_a_video_file_gives_one_record_per_frame(tmp_path, capsys):
     assert [(r["frame"], r["number"]) for r in records] == [(i, number) for i in range(4)]
 
 
+def test_a_48_megapixel_phone_photo_reads_as_its_smaller_self_with_boxes_in_its_own_pixels(tmp_path, capsys):
+    """Read at half size (sources.read_image_reduced), its digits, lines and boxes match the
+    1600x1200 example's, boxes scaled by the five times it was enlarged."""
+    photo = str(next(EXAMPLES_DIR.glob("photo_*")))
+    large = str(tmp_path / "large.jpg")
+    cv2.imwrite(large, cv2.resize(cv2.imread(photo), (8000, 6000), interpolation=cv2.INTER_CUBIC))
+    assert cli.classify_main(["--json", photo, large]) == 0
+    small, big = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert big["number"] == small["number"] == example_number(photo) and big["lines"] == small["lines"]
+    for a, b in zip(small["digits"], big["digits"]):
+        assert a["label"] == b["label"]
+        assert np.abs(5 * np.array(a["box"]) - np.array(b["box"])).max() <= 0.05 * 5 * max(a["box"][2:])
+
+
 def test_a_one_pixel_high_strip_is_classified_not_a_crash(tmp_path, capsys):
     path = tmp_path / "strip.png"
     Image.new("L", (3000, 1), 200).save(path)

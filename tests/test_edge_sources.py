@@ -120,6 +120,41 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path):
         sources.read_image(path)
 
 
+def jpeg_claiming(width, height):
+    """A small whole JPEG whose frame header claims another size."""
+    import cv2
+    encoded = bytearray(cv2.imencode(".jpg", np.full((16, 16), 200, np.uint8))[1].tobytes())
+    start = encoded.index(b"\xff\xc0") + 5  # SOF0: marker, length, precision, then height, width
+    encoded[start:start + 4] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(encoded)
+
+
+def test_a_jpeg_bomb_is_refused_even_at_an_eighth_of_its_size(tmp_path):
+    """65000x65000 claimed in a few hundred bytes: an eighth is still 66 megapixels."""
+    path = tmp_path / "bomb.jpg"
+    path.write_bytes(jpeg_claiming(65000, 65000))
+    assert sources.is_whole_jpeg(str(path))
+    with pytest.raises(UserInputError) as error:
+        sources.read_image(path)
+    assert str(error.value) == f"{path}: {BOMB_MESSAGE}"
+
+
+def test_phone_photos_over_the_pixel_limit_are_read_at_a_fraction_of_their_size(tmp_path):
+    """A 48 megapixel phone photo (8000x6000) was refused as a decompression bomb. libjpeg
+    decodes it at half size directly; other formats that large are still refused."""
+    photo = sorted(EXAMPLES_DIR.glob("photo_*.jpg"))[0]
+    import cv2
+    large = cv2.resize(cv2.imread(str(photo), cv2.IMREAD_GRAYSCALE), (8000, 6000), interpolation=cv2.INTER_CUBIC)
+    cv2.imwrite(str(tmp_path / "large.jpg"), large)
+    image, reduction = sources.read_image_reduced(tmp_path / "large.jpg")
+    assert reduction == 2 and image.shape == (3000, 4000)
+    assert np.abs(image.astype(int) - cv2.resize(large, (4000, 3000), interpolation=cv2.INTER_AREA)).mean() < 2
+    assert sources.read_image_reduced(photo)[1] == 1  # within the limit: whole, as before
+    Image.fromarray(large).save(tmp_path / "large.png")
+    with pytest.raises(UserInputError, match="8000x6000 pixels, more than the 40 megapixel limit"):
+        sources.read_image(tmp_path / "large.png")
+
+
 def test_images_over_the_pixel_limit_are_refused_with_their_size(tmp_path, monkeypatch):
     monkeypatch.setattr(sources, "MAX_IMAGE_PIXELS", 100 * 100)
     path = tmp_path / "big.png"

@@ -17,8 +17,12 @@ from edge_runtime.errors import UserInputError, first_line
 # OpenCV reads the whole file into memory before it looks at the header.
 MAX_FILE_BYTES = 4 * MAX_IMAGE_PIXELS
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".mjpeg"}
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm",
-                  ".pbm", ".pnm"}
+# A folder's images: those Pillow or OpenCV read, and phone photos they may not (HEIC, and
+# AVIF before Pillow 11.2), which are then that file's own one-line error, not skipped.
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".jfif", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
+                  ".ppm", ".pbm", ".pnm", ".avif", ".heic", ".heif"}
+# ISO base media file brands of HEIF images with HEVC pictures: an iPhone's photos by default.
+HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis")
 PICAMERA_NAMES = ("picamera", "picamera2", "picam")
 # A live camera that returns no frame for this long has stopped, not stuttered.
 CAMERA_STALL_SECONDS = 3.0
@@ -182,9 +186,19 @@ def read_with_opencv(path, reduction=JPEG_REDUCTIONS[0]):
     except cv2.error as error:
         raise UserInputError(opencv_decode_problem(path, error)) from None
     if image is None:
-        raise UserInputError(f"{path}: not an image file (or a format neither Pillow nor OpenCV reads)")
+        raise UserInputError(f"{path}: " + ("HEIC photo, which neither Pillow nor OpenCV reads: save it as "
+                                           "JPEG (iPhone: Settings > Camera > Formats > Most Compatible)"
+                                           if is_heic(path) else
+                                           "not an image file (or a format neither Pillow nor OpenCV reads)"))
     check_pixel_count(path, (image.shape[1], image.shape[0]))
     return image, factor
+
+
+def is_heic(path):
+    """A HEIF file of HEVC pictures: its first box is 'ftyp' with a HEIC major brand."""
+    with open(path, "rb") as file:
+        head = file.read(12)
+    return head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS
 
 
 def read_image(path):

@@ -92,6 +92,20 @@ def test_a_48_megapixel_phone_photo_reads_as_its_smaller_self_with_boxes_in_its_
         assert np.abs(5 * np.array(a["box"]) - np.array(b["box"])).max() <= 0.05 * 5 * max(a["box"][2:])
 
 
+def test_a_folder_of_phone_photos_names_the_heic_ones_instead_of_skipping_them(tmp_path, capsys):
+    """An iPhone saves HEIC by default, which neither Pillow nor OpenCV reads: the folder
+    looked empty. Each such photo is now its own one-line error, saying what to do; a JPEG
+    saved as .jfif (as browsers on Windows do) is read."""
+    photo = next(EXAMPLES_DIR.glob("photo_*"))
+    (tmp_path / "IMG_0001.jfif").write_bytes(photo.read_bytes())
+    (tmp_path / "IMG_0002.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(4000))
+    assert cli.classify_main(["--json", str(tmp_path)]) == 1
+    jfif, heic = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert jfif["number"] == example_number(photo)
+    assert heic == {"source": str(tmp_path / "IMG_0002.HEIC"), "error": "HEIC photo, which neither Pillow nor "
+                    "OpenCV reads: save it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)"}
+
+
 def test_a_one_pixel_high_strip_is_classified_not_a_crash(tmp_path, capsys):
     path = tmp_path / "strip.png"
     Image.new("L", (3000, 1), 200).save(path)

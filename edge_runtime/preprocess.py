@@ -14,7 +14,7 @@ import math
 import cv2
 import numpy as np
 
-from edge_runtime import digit_crop, lines, segment, shadows, threshold
+from edge_runtime import digit_crop, lines, pen_ink, segment, shadows, threshold
 
 # Work on at most this many pixels along the longest side: the crops end up 20 pixels tall,
 # so more resolution only costs time.
@@ -29,15 +29,6 @@ SMALL_PICTURE = 480
 ENLARGED_SIDE = 640
 POLARITY_KERNEL = 3  # pixels of the quarter-size copy: wider than a pen stroke, narrower than gaps between strokes
 POLARITY_NOISE = 12  # grey levels of paper grain and sensor noise, ignored when weighing strokes
-# A stroke's mean brightness in the flattened ink must be this many times the paper's grain (its
-# brightest 1 % away from any ink): pen on paper measured at 4.2x or more on real photos, the
-# specks that grain, desk texture and faint rulings leave above the threshold at 1.1-1.3x.
-# Of 1.4, 1.6, 1.8 and 2.0, 1.6 left the fewest missed plus false digits on two generated sets.
-MIN_STROKE_TO_GRAIN = 1.6
-GRAIN_PERCENTILE = 0.99
-GRAIN_MARGIN = 4  # pixels around the ink left out of the grain: the soft edges of strokes
-GRAIN_STEP = 4    # the grain is sampled on every fourth pixel of every fourth row...
-GRAIN_SAMPLE_SIDE = 120  # ...or more densely where that leaves fewer rows or columns than this
 
 # The brightest 1 % of a well-lit picture is at least this bright (165-248 on the real photos,
 # over 165 on 95 % of the generated pages); in a dimmer one the threshold's floor is lower...
@@ -315,30 +306,6 @@ def thresholded(ink, small, options, divisor=BACKGROUND_DIVISOR, at_level=None):
     return (flat, *threshold.ink_levels(blurred, options.min_threshold))
 
 
-def paper_grain(flat, mask):
-    """How bright the paper alone gets in the flattened ink: the GRAIN_PERCENTILE brightest of
-    the pixels at least GRAIN_MARGIN from any ink. On a blank page, a desk or ruled paper the
-    threshold still lets some grain through; those specks are no brighter than this.
-    A sample on a GRAIN_STEP grid is enough, at a tenth of the cost (0.07 ms per 640x480);
-    small pictures (a tight crop of one digit) are sampled more densely, having little paper."""
-    step = max(1, min(GRAIN_STEP, min(flat.shape) // GRAIN_SAMPLE_SIDE))
-    flat, mask = flat[::step, ::step].copy(), mask[::step, ::step].copy()
-    reach = 2 * (GRAIN_MARGIN // step) + 1
-    near_ink = cv2.dilate(mask, np.ones((reach, reach), np.uint8))
-    histogram = cv2.calcHist([flat], [0], cv2.bitwise_not(near_ink), [256], [0, 256]).ravel()
-    total = histogram.sum()
-    if total == 0:
-        return 0.0
-    return float(np.searchsorted(np.cumsum(histogram), GRAIN_PERCENTILE * total))
-
-
-def stands_out(page, box, grain):
-    """Ink in this box brighter on average than MIN_STROKE_TO_GRAIN times the paper's grain."""
-    x, y, w, h = box[:4]
-    mean = cv2.mean(page.flat[y:y + h, x:x + w], mask=page.mask[y:y + h, x:x + w])[0]
-    return mean >= MIN_STROKE_TO_GRAIN * grain
-
-
 def picture_shape(page):
     """The picture's (height, width) in working pixels, without the padding of a small one."""
     return tuple(int(round(side / page.factor)) for side in page.source_shape)
@@ -408,8 +375,8 @@ def candidate_regions(page, options=FindOptions()):
         regions = [regions[i] for i in np.argsort(size, kind="stable")[::-1][:limit]]
     if not regions:
         return regions
-    grain = paper_grain(page.flat, page.mask)  # here, not in every Page: only candidates need it
-    return [region for region in regions if stands_out(page, region.box, grain)]
+    grain = pen_ink.paper_grain(page.flat, page.mask)  # here, not in every Page: only candidates need it
+    return [region for region in regions if pen_ink.is_pen_ink(page, region.box, grain)]
 
 
 def mnist_passthrough(gray):

@@ -246,16 +246,3 @@ def test_an_enlarged_picture_reads_no_more_candidates_than_a_640x480_frame():
     assert preprocess.per_frame(page, 80) == 80
 
 
-def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
-    """The threshold lets some paper grain through; such specks are no brighter than the grain
-    itself, a pen stroke is many times brighter (flattened ink: bright on black)."""
-    rng = np.random.default_rng(0)
-    flat = rng.integers(0, 12, (240, 320)).astype(np.uint8)    # grain up to 11
-    flat[100:104, 40:44] = 14                                    # a speck just over the threshold
-    flat[60:120, 200:206] = 80                                   # a pen stroke
-    mask = np.where(flat >= 13, 255, 0).astype(np.uint8)
-    grain = preprocess.paper_grain(flat, mask)
-    assert 9 <= grain <= 11
-    page = preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape)
-    assert preprocess.stands_out(page, (200, 60, 6, 60), grain)
-    assert not preprocess.stands_out(page, (40, 100, 4, 4), grain)

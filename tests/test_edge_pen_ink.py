@@ -1,0 +1,66 @@
+"""edge_runtime.pen_ink: a candidate's ink must stand out from the paper's grain and be no soft
+shadow."""
+
+import cv2
+import numpy as np
+
+from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
+from edge_runtime import classify, pen_ink, preprocess, synthetic_pages
+
+
+def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
+    """The threshold lets some paper grain through; such specks are no brighter than the grain
+    itself, a pen stroke is many times brighter (flattened ink: bright on black)."""
+    rng = np.random.default_rng(0)
+    flat = rng.integers(0, 12, (240, 320)).astype(np.uint8)    # grain up to 11
+    flat[100:104, 40:44] = 14                                    # a speck just over the threshold
+    flat[60:120, 200:206] = 80                                   # a pen stroke
+    mask = np.where(flat >= 13, 255, 0).astype(np.uint8)
+    grain = pen_ink.paper_grain(flat, mask)
+    assert 9 <= grain <= 11
+    page = preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape)
+    assert pen_ink.stands_out(page, (200, 60, 6, 60), grain)
+    assert not pen_ink.stands_out(page, (40, 100, 4, 4), grain)
+
+
+def band(width, soft, level, length=320):
+    """A vertical band of flattened ink (bright on black) in a 400x300 picture, with its mask
+    where the threshold (a fifth of its peak) would put it: blurred by `soft` pixels."""
+    flat = np.zeros((400, 300), np.float32)
+    flat[200 - length // 2:200 + length // 2, 150 - width // 2:150 + width // 2] = level
+    if soft:
+        flat = cv2.GaussianBlur(flat, (0, 0), soft)
+    flat = flat.astype(np.uint8)
+    mask = np.where(flat >= 0.2 * flat.max(), 255, 0).astype(np.uint8)
+    return preprocess.Page(flat, mask, None, None, None, 10, 1.0, (0, 0), flat.shape), cv2.boundingRect(mask)
+
+
+def test_a_faint_band_with_soft_edges_is_a_shadow_and_a_sharp_or_dark_one_is_ink():
+    """A pen's shadow: faint, its edges rising over many pixels. A marker stroke as wide and
+    as faint but sharp, or as soft but dark, is ink; so is a soft faint blob too small to
+    span a sixth of the picture (writing far out of focus)."""
+    page, box = band(30, 12, 60)
+    assert pen_ink.is_soft_shadow(page, box) and not pen_ink.is_pen_ink(page, box, grain=5)
+    assert not pen_ink.is_soft_shadow(*band(30, 0, 60))      # sharp: a stroke
+    assert not pen_ink.is_soft_shadow(*band(30, 12, 200))    # dark: ink out of focus
+    page, (x, y, w, h) = band(20, 8, 60, length=20)
+    level = cv2.mean(page.flat[y:y + h, x:x + w], mask=page.mask[y:y + h, x:x + w])[0]
+    assert h < 0.15 * 400 and w < 0.15 * 300 and pen_ink.edge_rise(page.flat, page.mask) < pen_ink.SHADOW_EDGE * level
+    assert not pen_ink.is_soft_shadow(page, (x, y, w, h))  # as soft and faint, but small
+
+
+# (seed, page) of the harder set (scripts/make_page_set.py) -> the number read: shadows on a
+# blank page and on a smudged one read as "1", "11", "5" and "7"; a big 6 beside a shadow as
+# "1", a column of four digits crossed by one as "2".
+SHADOWED_PAGES = {(2, 108): "", (2, 164): "", (2, 283): "", (3, 272): "", (0, 348): "6", (3, 182): "8860"}
+
+
+def test_shadows_on_generated_pages_are_no_digits_and_the_digits_beside_them_are_read():
+    images, labels = mnist_test_arrays()
+    model = load_model(INT8_MODEL)
+    for (seed, index), number in SHADOWED_PAGES.items():
+        kinds = synthetic_pages.plan_kinds(np.random.default_rng([seed, 500 if seed == 0 else 300]),
+                                           500 if seed == 0 else 300, 0.2)
+        page = synthetic_pages.make_page(np.random.default_rng([seed, index]), images, labels, kinds[index])
+        assert "".join(page.lines) == number
+        assert classify.read_number(classify.classify_image(model, page.image, 0.5)) == number, (seed, index)

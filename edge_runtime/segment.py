@@ -29,6 +29,7 @@ MIN_STROKE = 0.015
 # Pieces both under this share of the picture's typical blob height may be the halves of one
 # broken digit, and join up to 1.5 times that height (one_digit_tall).
 HALF_DIGIT = 0.75
+NEIGHBOUR_BANDS = np.array([-1.0, 0.0, 1.0])  # candidate_pairs: the bands a piece of an anchor's digit may lie in
 
 
 def components(mask, min_side=3):
@@ -99,16 +100,13 @@ def candidate_pairs(boxes, anchors, reach):
     key = band * stride + boxes[:, X]
     by_key = np.argsort(key, kind="stable")
     sorted_key = key[by_key]
-    anchor_of, piece = [], []
-    for offset in (-1.0, 0.0, 1.0):
-        base = (band[anchors] + offset) * stride + boxes[anchors, X]
-        low = np.searchsorted(sorted_key, base - widest)
-        high = np.searchsorted(sorted_key, base + boxes[anchors, W], side="right")
-        counts = high - low
-        starts = np.repeat(low - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-        anchor_of.append(np.repeat(anchors, counts))
-        piece.append(by_key[np.arange(counts.sum()) + starts])
-    return np.concatenate(anchor_of), np.concatenate(piece)
+    # One window per anchor and band: its own, the one above and the one below.
+    base = ((band[anchors, np.newaxis] + NEIGHBOUR_BANDS) * stride + boxes[anchors, X, np.newaxis]).ravel()
+    low = np.searchsorted(sorted_key, base - widest)
+    high = np.searchsorted(sorted_key, base + np.repeat(boxes[anchors, W], len(NEIGHBOUR_BANDS)), side="right")
+    counts = high - low
+    starts = np.repeat(low - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return np.repeat(np.repeat(anchors, len(NEIGHBOUR_BANDS)), counts), by_key[np.arange(counts.sum()) + starts]
 
 
 def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):

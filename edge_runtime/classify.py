@@ -195,9 +195,15 @@ def evidence(candidate):
 def classify_file(model, path, min_score=DEFAULT_MIN_SCORE):
     """Digits in an image file, boxes in the file's own pixels: a JPEG over the pixel limit
     is decoded at a half, a quarter or an eighth of its size (sources.read_image_reduced)."""
-    image, reduction = sources.read_image_reduced(path)
-    return [d._replace(box=tuple(reduction * v for v in d.box))
-            for d in classify_image(model, image, min_score)]
+    decoded = sources.read_image_reduced(path)
+    return [d._replace(box=in_file_pixels(d.box, decoded)) for d in classify_image(model, decoded.image, min_score)]
+
+
+def in_file_pixels(box, decoded):
+    """A box of the decoded picture in the file's own pixels, clipped to the file's size (a
+    side decoded at 1/factor was rounded up)."""
+    x, y, w, h = (decoded.factor * v for v in box)
+    return preprocess.clipped_box(x, y, x + w, y + h, decoded.shape)
 
 
 def read_lines(digits):

@@ -56,24 +56,27 @@ def paper_grain(flat, mask):
 def is_pen_ink(page, box, grain):
     """The ink in this box of the page (preprocess.Page) stands out from the paper's `grain`
     and is no soft shadow."""
-    return stands_out(page, box, grain) and not is_soft_shadow(page, box)
+    level = ink_level(page, box)
+    return stands_out(level, grain) and not is_soft_shadow(page, box, level)
 
 
-def stands_out(page, box, grain):
-    """Ink in this box brighter on average than MIN_STROKE_TO_GRAIN times the paper's grain."""
+def ink_level(page, box):
+    """The mean brightness of the flattened ink under the mask in this box."""
     x, y, w, h = box[:4]
-    mean = cv2.mean(page.flat[y:y + h, x:x + w], mask=page.mask[y:y + h, x:x + w])[0]
-    return mean >= MIN_STROKE_TO_GRAIN * grain
+    return cv2.mean(page.flat[y:y + h, x:x + w], mask=page.mask[y:y + h, x:x + w])[0]
 
 
-def is_soft_shadow(page, box):
-    """A blob spanning SHADOW_SPAN of the picture whose ink is faint and whose edges are soft."""
+def stands_out(level, grain):
+    """Ink this bright on average (ink_level) is at least MIN_STROKE_TO_GRAIN times the paper's grain."""
+    return level >= MIN_STROKE_TO_GRAIN * grain
+
+
+def is_soft_shadow(page, box, level):
+    """A blob spanning SHADOW_SPAN of the working picture (a small picture's padding
+    included) whose ink is faint (its ink_level) and whose edges are soft."""
     x, y, w, h = box[:4]
     height, width = page.mask.shape
-    if h < SHADOW_SPAN * height and w < SHADOW_SPAN * width:
-        return False
-    level = cv2.mean(page.flat[y:y + h, x:x + w], mask=page.mask[y:y + h, x:x + w])[0]
-    if level >= SHADOW_LEVEL:
+    if (h < SHADOW_SPAN * height and w < SHADOW_SPAN * width) or level >= SHADOW_LEVEL:
         return False
     # A pixel more on each side: the blob's outermost pixels lie on its box's sides.
     left, top, right, bottom = max(x - 1, 0), max(y - 1, 0), min(x + w + 1, width), min(y + h + 1, height)

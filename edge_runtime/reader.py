@@ -1,6 +1,6 @@
 """DigitReader: the runtime as a Python object, for code that has an image, not a file to run on.
 
-It wraps what the CLI uses (DigitModel, classify.classify_image, sources.read_image) and adds
+It wraps what the CLI uses (DigitModel, classify.classify_image, classify.classify_file) and adds
 nothing to the reading itself, so `reader.read(path).to_dict()` is the `classify --json`
 record of that file. classify_28x28 needs numpy and an interpreter only; read() finds digits
 in a photo with OpenCV, imported on the first read(), not before.

@@ -29,7 +29,7 @@ MIN_STROKE = 0.015
 # Pieces both under this share of the picture's typical blob height may be the halves of one
 # broken digit, and join up to 1.5 times that height (one_digit_tall).
 HALF_DIGIT = 0.75
-NEIGHBOUR_BANDS = np.array([-1.0, 0.0, 1.0])  # candidate_pairs: the bands a piece of an anchor's digit may lie in
+NEIGHBOUR_BANDS = (-1.0, 0.0, 1.0)  # candidate_pairs: the bands a piece of an anchor's digit may lie in
 
 
 def components(mask, min_side=3):
@@ -80,12 +80,6 @@ def one_digit_tall(ah, ph, digit_height):
     return 1.5 * np.where(halves, np.maximum(taller, digit_height), taller)
 
 
-def union_box(boxes):
-    x, y = boxes[:, X].min(), boxes[:, Y].min()
-    right, bottom = (boxes[:, X] + boxes[:, W]).max(), (boxes[:, Y] + boxes[:, H]).max()
-    return np.array([x, y, right - x, bottom - y, boxes[:, AREA].sum()])
-
-
 def candidate_pairs(boxes, anchors, reach):
     """(anchor, piece) index arrays, a superset of the pieces whose x-range can overlap an
     anchor's and whose top lies within `reach` of its top, in no particular order.
@@ -101,7 +95,7 @@ def candidate_pairs(boxes, anchors, reach):
     by_key = np.argsort(key, kind="stable")
     sorted_key = key[by_key]
     # One window per anchor and band: its own, the one above and the one below.
-    base = ((band[anchors, np.newaxis] + NEIGHBOUR_BANDS) * stride + boxes[anchors, X, np.newaxis]).ravel()
+    base = ((band[anchors, np.newaxis] + np.array(NEIGHBOUR_BANDS)) * stride + boxes[anchors, X, np.newaxis]).ravel()
     low = np.searchsorted(sorted_key, base - widest)
     high = np.searchsorted(sorted_key, base + np.repeat(boxes[anchors, W], len(NEIGHBOUR_BANDS)), side="right")
     counts = high - low
@@ -116,8 +110,8 @@ def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
     Each unclaimed component at least `min_anchor_side` long, largest first, claims the
     smaller unclaimed ones it should merge with; smaller pieces left unclaimed are specks and
     dropped. Which pairs could merge is worked out for all components at once, over the pairs
-    whose x-ranges can overlap: comparing every pair, one at a time, took 20 s on a frame
-    strewn with specks.
+    whose x-ranges can overlap and whose tops lie near enough (candidate_pairs): comparing
+    every pair, one at a time, took 20 s on a frame strewn with specks.
     """
     order = np.argsort(-boxes[:, AREA], kind="stable")
     rank = np.empty(len(boxes), dtype=np.int64)
@@ -151,7 +145,8 @@ def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
 
 
 def group_box(boxes, members):
-    return union_box(boxes[members]) if len(members) > 1 else boxes[members[0]]
+    """The box around a group's members (indices into `boxes`), the sum of their areas last."""
+    return group_boxes(boxes, [members])[0]
 
 
 def group_boxes(boxes, groups):
@@ -166,15 +161,20 @@ def group_boxes(boxes, groups):
     return np.column_stack([x, y, right - x, bottom - y, np.add.reduceat(rows[:, AREA], starts)])
 
 
-def spans(box, shape, share):
-    """Whether an (x, y, w, h, ...) box is at least `share` of the picture's width or height."""
-    return box[W] >= share * shape[1] or box[H] >= share * shape[0]
+def spans(boxes, shape, share):
+    """Whether an (x, y, w, h, ...) box is at least `share` of the picture's width or height;
+    for an array of such rows, which of them are."""
+    boxes = np.asarray(boxes)
+    return (boxes[..., W] >= share * shape[1]) | (boxes[..., H] >= share * shape[0])
 
 
-def touches_border(box, shape, margin):
+def touches_border(boxes, shape, margin):
+    """Whether an (x, y, w, h, ...) box comes within `margin` of the picture's border; for an
+    array of such rows, which of them do."""
     height, width = shape
-    x, y, w, h = box[:4]
-    return x < margin or y < margin or x + w > width - margin or y + h > height - margin
+    boxes = np.asarray(boxes)
+    x, y, w, h = (boxes[..., k] for k in (X, Y, W, H))
+    return (x < margin) | (y < margin) | (x + w > width - margin) | (y + h > height - margin)
 
 
 def away_from_border(mask):
@@ -220,15 +220,11 @@ def plausible_sizes(boxes, shape, options):
     A blob cut by the frame edge is part of something outside the picture, unless it is big:
     a digit held close to the camera fills most of the frame and may touch its edge.
     """
-    height, width = shape
-    x, y, w, h = (boxes[:, k] for k in (X, Y, W, H))
-    sized = (h >= options.min_height_px) & (h <= options.max_height_fraction * height)
-    aspect = w / np.maximum(h, 1.0)
+    w, h = boxes[:, W], boxes[:, H]
+    sized = (h >= options.min_height_px) & (h <= options.max_height_fraction * shape[0])
+    aspect = w / h  # a bounding box is at least one pixel tall
     shaped = (aspect >= options.min_aspect) & (aspect <= options.max_run_aspect)
-    margin = options.border_margin_px
-    cut = (x < margin) | (y < margin) | (x + w > width - margin) | (y + h > height - margin)
-    spanning = (w >= 0.5 * width) | (h >= 0.5 * height)
-    return sized & shaped & (~cut | spanning)
+    return sized & shaped & (~touches_border(boxes, shape, options.border_margin_px) | spans(boxes, shape, 0.5))
 
 
 def plausible_fill(box, mask, options):
@@ -258,11 +254,8 @@ def frame_edge_blobs(boxes, mask, margin):
     They are neither digits nor pieces of one, and their boxes span the picture, so they
     are removed before merging, or every digit inside their box would join them.
     """
-    height, width = mask.shape
-    at_edge = ((boxes[:, X] < margin) | (boxes[:, Y] < margin) | (boxes[:, X] + boxes[:, W] > width - margin)
-                | (boxes[:, Y] + boxes[:, H] > height - margin))
     edge = np.zeros(len(boxes), dtype=bool)
-    for index in np.flatnonzero(at_edge):
+    for index in np.flatnonzero(touches_border(boxes, mask.shape, margin)):
         edge[index] = runs_along_border(mask, boxes[index], margin)
     return edge
 

@@ -1,7 +1,7 @@
 """Where images come from: files, folders, globs, video files, OpenCV cameras, picamera2."""
 
+import collections
 import glob
-import math
 import os
 import stat
 import time
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_runtime import MAX_IMAGE_PIXELS
+from edge_runtime import MAX_IMAGE_PIXELS, jpeg_size
 from edge_runtime.errors import UserInputError, first_line
 
 # No image within the pixel limit needs more bytes than this (4 bytes per pixel, uncompressed);
@@ -80,8 +80,8 @@ def check_pixel_count(path, size):
 
 
 def read_with_pillow(path):
-    """Grayscale uint8 array via Pillow, size checked before any pixel is decoded; None when
-    Pillow does not know the format. Pillow is imported here, not at the top: a JPEG never
+    """Decoded via Pillow, size checked before any pixel is decoded; None when Pillow does
+    not know the format. Pillow is imported here, not at the top: a JPEG never
     needs it, and its import is a tenth of a cold start."""
     from PIL import Image
 
@@ -97,14 +97,30 @@ def read_with_pillow(path):
 
 
 def decode_with_pillow(path):
+    """Decoded via Pillow. Its own bomb warning (over 89 megapixels) is not needed: every size
+    is checked here, before decoding; its bomb error (over 179) still refuses the file. A JPEG
+    with data after its picture (a Samsung photo's trailer, a Pixel's motion photo) comes here
+    and is reduced like a whole one."""
     from PIL import Image, ImageOps
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         with Image.open(path) as image:
+            factor, shape = 1, image.size[::-1]
+            if image.format == "JPEG":
+                factor = jpeg_size.reduction(path, pillow_frame(image))
+            if factor > 1:
+                image.draft("L", (image.width // factor, image.height // factor))
             check_pixel_count(path, image.size)
-            image = ImageOps.exif_transpose(image)  # phone photos are often stored sideways
-            return to_8bit_gray(image)
+            turned = ImageOps.exif_transpose(image)  # phone photos are often stored sideways
+            if turned.size != image.size:
+                shape = shape[::-1]
+            return Decoded(to_8bit_gray(turned), factor, shape)
+
+
+def pillow_frame(image):
+    """The jpeg_size.Frame of a JPEG that Pillow opened."""
+    return jpeg_size.Frame(image.width, image.height, bool(image.info.get("progressive")))
 
 
 def has_transparency(image):
@@ -133,45 +149,19 @@ def to_8bit_gray(image):
     return np.asarray(image.convert("L"))
 
 
-# libjpeg decodes a JPEG at a half, a quarter or an eighth of its size without ever holding
-# the whole: a phone's 48-200 megapixel photo is read at the first of these within the pixel
-# limit (still 1,500 pixels or more across: the runtime works on fewer).
-JPEG_REDUCTIONS = ((1, "IMREAD_GRAYSCALE"), (2, "IMREAD_REDUCED_GRAYSCALE_2"),
-                   (4, "IMREAD_REDUCED_GRAYSCALE_4"), (8, "IMREAD_REDUCED_GRAYSCALE_8"))
-# JPEG frame headers (start of frame): every SOFn but DHT (C4), JPG (C8) and DAC (CC).
-JPEG_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+# imread's flag per reduction, by name: cv2 is imported only when a file needs it.
+OPENCV_FLAGS = {1: "IMREAD_GRAYSCALE", 2: "IMREAD_REDUCED_GRAYSCALE_2", 4: "IMREAD_REDUCED_GRAYSCALE_4",
+                8: "IMREAD_REDUCED_GRAYSCALE_8"}
+Decoded = collections.namedtuple("Decoded", ["image", "factor", "shape"])
+Decoded.__doc__ = """A decoded picture: grayscale uint8 image, the factor its sides were divided by
+(1, or 2, 4 or 8 for a JPEG over the pixel limit, jpeg_size.py), and the file's own (height,
+width), turned like the image."""
 
 
-def jpeg_size(path):
-    """(width, height) from a JPEG's frame header, or None when none is found before the
-    image data: the size without decoding, as OpenCV's own limit may not be in force (it
-    is read when cv2 is first imported, perhaps by the caller before edge_runtime)."""
-    with open(path, "rb") as file:
-        head = file.read(1 << 20)  # EXIF thumbnails and ICC profiles come first: at most ~64 KB each
-    at = 2
-    while at + 9 <= len(head) and head[at] == 0xFF:
-        marker, length = head[at + 1], int.from_bytes(head[at + 2:at + 4], "big")
-        if marker in JPEG_FRAME_MARKERS:
-            return int.from_bytes(head[at + 7:at + 9], "big"), int.from_bytes(head[at + 5:at + 7], "big")
-        if marker == 0xDA:  # start of scan: no frame header came before the image data
-            return None
-        at += 2 + length if marker != 0xFF else 1  # 0xFF 0xFF...: fill bytes before a marker
-    return None
-
-
-def jpeg_reduction(path):
-    """(factor, imread flag): the smallest reduction that brings the JPEG within the limit."""
-    size = jpeg_size(path)
-    for factor, flag in JPEG_REDUCTIONS:
-        if size is None or math.ceil(size[0] / factor) * math.ceil(size[1] / factor) <= MAX_IMAGE_PIXELS:
-            return factor, flag
-    raise UserInputError(f"{path}: image is too large to decode safely (decompression-bomb guard)")
-
-
-def read_with_opencv(path, reduction=JPEG_REDUCTIONS[0]):
-    """(image, factor): whole JPEGs and formats Pillow does not know, decoded at `reduction`
-    (factor, imread flag). OpenCV checks the size against OPENCV_IO_MAX_IMAGE_PIXELS (set in
-    edge_runtime/__init__.py) before decoding any pixel; what it decodes is checked again.
+def read_with_opencv(path, factor=1):
+    """Whole JPEGs and formats Pillow does not know, decoded at 1/`factor` of their size.
+    OpenCV checks the size against OPENCV_IO_MAX_IMAGE_PIXELS (set in edge_runtime/__init__.py)
+    before decoding any pixel; what it decodes is checked again.
     imread, not imdecode: for formats it decodes from a file (Radiance .hdr), imdecode copies
     the bytes to a temporary file that it leaves behind when it refuses the header. The name
     goes as bytes: a str that is not valid UTF-8 crashes cv2.imread."""
@@ -180,45 +170,60 @@ def read_with_opencv(path, reduction=JPEG_REDUCTIONS[0]):
     if size > MAX_FILE_BYTES:
         raise UserInputError(f"{path}: file is {size:,} bytes, more than any image within the "
                              f"{MAX_IMAGE_PIXELS / 1e6:g} megapixel limit needs")
-    factor, flag = reduction
     try:
-        image = cv2.imread(os.fsencode(path), getattr(cv2, flag))  # bytes: any file name
+        image = cv2.imread(os.fsencode(path), getattr(cv2, OPENCV_FLAGS[factor]))  # bytes: any file name
     except cv2.error as error:
         raise UserInputError(opencv_decode_problem(path, error)) from None
     if image is None:
-        raise UserInputError(f"{path}: " + ("HEIC photo, which neither Pillow nor OpenCV reads: save it as "
-                                           "JPEG (iPhone: Settings > Camera > Formats > Most Compatible)"
-                                           if is_heic(path) else
-                                           "not an image file (or a format neither Pillow nor OpenCV reads)"))
+        raise UserInputError(f"{path}: {unreadable_problem(path)}")
     check_pixel_count(path, (image.shape[1], image.shape[0]))
-    return image, factor
+    return image
+
+
+def unreadable_problem(path):
+    """Why neither Pillow nor OpenCV decoded the file; for an iPhone's photo, what to do."""
+    if is_heic(path):
+        return ("HEIC photo, which neither Pillow nor OpenCV reads: save it as JPEG "
+                "(iPhone: Settings > Camera > Formats > Most Compatible)")
+    return "not an image file (or a format neither Pillow nor OpenCV reads)"
 
 
 def is_heic(path):
-    """A HEIF file of HEVC pictures: its first box is 'ftyp' with a HEIC major brand."""
+    """A HEIF file of HEVC pictures: its first box is 'ftyp' and names a HEIC brand, as its
+    major brand or as one it is compatible with (a 'mif1' file holding HEVC pictures)."""
     with open(path, "rb") as file:
-        head = file.read(12)
-    return head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS
+        head = file.read(64)
+    if head[4:8] != b"ftyp":
+        return False
+    box = head[8:min(len(head), int.from_bytes(head[:4], "big"))]
+    brands = [box[i:i + 4] for i in range(0, len(box), 4) if i != 4]  # the major brand, then the compatible ones
+    return any(brand in HEIC_BRANDS for brand in brands)
 
 
 def read_image(path):
     """Grayscale uint8 image from any file Pillow or OpenCV decode; UserInputError otherwise.
     A JPEG over the pixel limit comes at a half, a quarter or an eighth of its size
     (read_image_reduced says which)."""
-    return read_image_reduced(path)[0]
+    return read_image_reduced(path).image
 
 
 def read_image_reduced(path):
-    """(grayscale uint8 image, the factor its size was divided by: 1, or 2, 4 or 8 for a JPEG
-    over the pixel limit)."""
+    """The file decoded (Decoded): a JPEG over the pixel limit at a half, a quarter or an
+    eighth of its size."""
     path = str(path)
     check_regular_file(path)
     if os.path.getsize(path) == 0:
         raise UserInputError(f"{path}: empty file (0 bytes)")
-    if is_whole_jpeg(path):
-        return read_with_opencv(path, jpeg_reduction(path))
-    image = read_with_pillow(path)
-    return (image, 1) if image is not None else read_with_opencv(path)
+    frame = jpeg_size.frame_header(path) if is_whole_jpeg(path) else None
+    if frame is not None:
+        factor = jpeg_size.reduction(path, frame)
+        image = read_with_opencv(path, factor)
+        return Decoded(image, factor, jpeg_size.oriented_shape(frame, factor, image.shape))
+    decoded = read_with_pillow(path)
+    if decoded is not None:
+        return decoded
+    image = read_with_opencv(path)
+    return Decoded(image, 1, image.shape[:2])
 
 
 def is_whole_jpeg(path):

@@ -205,3 +205,11 @@ def test_doubtful_readings_are_read_again_sharpened_and_the_surer_kept():
     assert picture is not gray and len(chosen) == 5
     least = classify.SHARPER_GAIN * classify.total_evidence(doubted) + classify.SHARPER_MARGIN
     assert classify.total_evidence(chosen) > least
+
+
+def test_a_box_of_a_reduced_picture_is_given_in_the_files_pixels_within_the_file():
+    """8001x6001 decoded at half size is 4001x3001 (rounded up): a box reaching the decoded
+    picture's last column doubles to column 8002, past the file's edge."""
+    decoded = sources.Decoded(None, 2, (6001, 8001))
+    assert classify.in_file_pixels((10, 20, 30, 40), decoded) == (20, 40, 60, 80)
+    assert classify.in_file_pixels((3990, 2990, 11, 11), decoded) == (7980, 5980, 21, 21)

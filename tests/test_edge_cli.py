@@ -87,7 +87,7 @@ def test_a_48_megapixel_phone_photo_reads_as_its_smaller_self_with_boxes_in_its_
     assert cli.classify_main(["--json", photo, large]) == 0
     small, big = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert big["number"] == small["number"] == example_number(photo) and big["lines"] == small["lines"]
-    for a, b in zip(small["digits"], big["digits"]):
+    for a, b in zip(small["digits"], big["digits"], strict=True):
         assert a["label"] == b["label"]
         assert np.abs(5 * np.array(a["box"]) - np.array(b["box"])).max() <= 0.05 * 5 * max(a["box"][2:])
 
@@ -99,11 +99,13 @@ def test_a_folder_of_phone_photos_names_the_heic_ones_instead_of_skipping_them(t
     photo = next(EXAMPLES_DIR.glob("photo_*"))
     (tmp_path / "IMG_0001.jfif").write_bytes(photo.read_bytes())
     (tmp_path / "IMG_0002.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(4000))
+    (tmp_path / "IMG_0003.heif").write_bytes(b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic" + bytes(4000))
     assert cli.classify_main(["--json", str(tmp_path)]) == 1
-    jfif, heic = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    jfif, *heics = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert jfif["number"] == example_number(photo)
-    assert heic == {"source": str(tmp_path / "IMG_0002.HEIC"), "error": "HEIC photo, which neither Pillow nor "
-                    "OpenCV reads: save it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)"}
+    assert heics == [{"source": str(tmp_path / name), "error": "HEIC photo, which neither Pillow nor OpenCV "
+                      "reads: save it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)"}
+                     for name in ("IMG_0002.HEIC", "IMG_0003.heif")]
 
 
 def test_a_one_pixel_high_strip_is_classified_not_a_crash(tmp_path, capsys):

@@ -19,8 +19,8 @@ def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
     grain = pen_ink.paper_grain(flat, mask)
     assert 9 <= grain <= 11
     page = preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape)
-    assert pen_ink.stands_out(page, (200, 60, 6, 60), grain)
-    assert not pen_ink.stands_out(page, (40, 100, 4, 4), grain)
+    assert pen_ink.stands_out(pen_ink.ink_level(page, (200, 60, 6, 60)), grain)
+    assert not pen_ink.stands_out(pen_ink.ink_level(page, (40, 100, 4, 4)), grain)
 
 
 def band(width, soft, level, length=320):
@@ -35,18 +35,22 @@ def band(width, soft, level, length=320):
     return preprocess.Page(flat, mask, None, None, None, 10, 1.0, (0, 0), flat.shape), cv2.boundingRect(mask)
 
 
+def is_shadow(page, box):
+    return pen_ink.is_soft_shadow(page, box, pen_ink.ink_level(page, box))
+
+
 def test_a_faint_band_with_soft_edges_is_a_shadow_and_a_sharp_or_dark_one_is_ink():
     """A pen's shadow: faint, its edges rising over many pixels. A marker stroke as wide and
-    as faint but sharp, or as soft but dark, is ink; so is a soft faint blob too small to
-    span a sixth of the picture (writing far out of focus)."""
+    as faint but sharp, or as soft but dark, is ink; so is a soft faint blob spanning under
+    15 % of the picture's width and height (writing far out of focus)."""
     page, box = band(30, 12, 60)
-    assert pen_ink.is_soft_shadow(page, box) and not pen_ink.is_pen_ink(page, box, grain=5)
-    assert not pen_ink.is_soft_shadow(*band(30, 0, 60))      # sharp: a stroke
-    assert not pen_ink.is_soft_shadow(*band(30, 12, 200))    # dark: ink out of focus
+    assert is_shadow(page, box) and not pen_ink.is_pen_ink(page, box, grain=5)
+    assert not is_shadow(*band(30, 0, 60))      # sharp: a stroke
+    assert not is_shadow(*band(30, 12, 200))    # dark: ink out of focus
     page, (x, y, w, h) = band(20, 8, 60, length=20)
-    level = cv2.mean(page.flat[y:y + h, x:x + w], mask=page.mask[y:y + h, x:x + w])[0]
+    level = pen_ink.ink_level(page, (x, y, w, h))
     assert h < 0.15 * 400 and w < 0.15 * 300 and pen_ink.edge_rise(page.flat, page.mask) < pen_ink.SHADOW_EDGE * level
-    assert not pen_ink.is_soft_shadow(page, (x, y, w, h))  # as soft and faint, but small
+    assert not is_shadow(page, (x, y, w, h))  # as soft and faint, but small
 
 
 # (seed, page) of the harder set (scripts/make_page_set.py) -> the number read: shadows on a

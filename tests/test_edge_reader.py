@@ -41,6 +41,19 @@ def test_shipped_examples_read_as_their_names_and_as_classify_json_prints_them(r
         assert reading.to_dict() == record
 
 
+def test_a_48_megapixel_photo_reads_as_classify_json_prints_it_boxes_in_its_pixels(reader, tmp_path, capsys):
+    """Decoded at half size; the reader, like the CLI, gives its boxes in the file's pixels."""
+    photo = next(EXAMPLES_DIR.glob("photo_*"))
+    large = tmp_path / "large.jpg"
+    cv2.imwrite(str(large), cv2.resize(cv2.imread(str(photo)), (8000, 6000), interpolation=cv2.INTER_CUBIC))
+    assert cli.classify_main(["--json", "--model", str(INT8_MODEL), str(large)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    reading = reader.read(large)
+    assert reading.to_dict() == record and reading.number == example_number(photo)
+    assert max(d.box[0] + d.box[2] for d in reading.digits) > 4000  # boxes of the 8000-wide file
+    assert all(d.box[0] + d.box[2] <= 8000 and d.box[1] + d.box[3] <= 6000 for d in reading.digits)
+
+
 def test_the_default_reader_is_the_shipped_int8_model_with_its_rejecter():
     reader = DigitReader()
     assert Path(reader.model.path).name == "model_int8.tflite" and reader.model.rejecter is not None

@@ -42,7 +42,7 @@ def test_a_digit_broken_at_its_middle_is_joined_when_the_halves_make_one_digit_h
 
 def test_merging_thousands_of_specks_compares_only_nearby_pieces(monkeypatch):
     """Comparing every pair made a speckled 640x480 frame take 20 s; windows in x within
-    bands of rows keep it linear (a window in x alone compared about 38 pieces per speck here)."""
+    bands of rows keep it linear (a window in x alone compared about 45 pieces per speck here)."""
     rng = np.random.default_rng(0)
     count = 4000
     rows = np.column_stack([rng.integers(0, 636, count), rng.integers(0, 476, count),

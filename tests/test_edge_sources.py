@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from conftest_edge import EXAMPLES_DIR, REPO
-from edge_runtime import sources, video
+from edge_runtime import jpeg_size, sources, video
 from edge_runtime.errors import UserInputError
 
 BOMB_MESSAGE = "image is too large to decode safely (decompression-bomb guard)"
@@ -46,7 +46,7 @@ def test_whole_jpegs_skip_pillow_with_the_same_pixels_up_to_rounding():
     """OpenCV decodes the luma plane alone, Pillow converts from RGB: one grey level apart at most."""
     photo = str(sorted(EXAMPLES_DIR.glob("photo_*.jpg"))[0])
     assert sources.is_whole_jpeg(photo)
-    difference = sources.read_image(photo).astype(int) - sources.decode_with_pillow(photo)
+    difference = sources.read_image(photo).astype(int) - sources.decode_with_pillow(photo).image
     assert np.abs(difference).max() <= 1 and np.mean(difference != 0) < 1e-3
 
 
@@ -120,39 +120,100 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path):
         sources.read_image(path)
 
 
-def jpeg_claiming(width, height):
+def jpeg_claiming(width, height, progressive=False):
     """A small whole JPEG whose frame header claims another size."""
-    import cv2
-    encoded = bytearray(cv2.imencode(".jpg", np.full((16, 16), 200, np.uint8))[1].tobytes())
-    start = encoded.index(b"\xff\xc0") + 5  # SOF0: marker, length, precision, then height, width
+    buffer = io.BytesIO()
+    Image.new("L", (16, 16), 200).save(buffer, format="JPEG", progressive=progressive)
+    encoded = bytearray(buffer.getvalue())
+    start = encoded.index(b"\xff\xc2" if progressive else b"\xff\xc0") + 5  # marker, length, precision
     encoded[start:start + 4] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
     return bytes(encoded)
 
 
-def test_a_jpeg_bomb_is_refused_even_at_an_eighth_of_its_size(tmp_path):
-    """65000x65000 claimed in a few hundred bytes: an eighth is still 66 megapixels."""
+@pytest.mark.parametrize("width, height, progressive, message", [
+    (65000, 65000, False, "image is 65000x65000 pixels, more than the 200 megapixel limit for a baseline JPEG"),
+    (20000, 20000, True, "image is 20000x20000 pixels, more than the 40 megapixel limit for a progressive JPEG"),
+])
+def test_jpeg_bombs_are_refused_from_their_header(tmp_path, width, height, progressive, message):
+    """A few hundred bytes claiming gigapixels. A progressive JPEG holds all its coefficients
+    while decoding, however small its output (40000x40000 read at an eighth took 3.1 GB),
+    so it is never read reduced."""
     path = tmp_path / "bomb.jpg"
-    path.write_bytes(jpeg_claiming(65000, 65000))
+    path.write_bytes(jpeg_claiming(width, height, progressive))
     assert sources.is_whole_jpeg(str(path))
     with pytest.raises(UserInputError) as error:
         sources.read_image(path)
-    assert str(error.value) == f"{path}: {BOMB_MESSAGE}"
+    assert str(error.value) == f"{path}: {message} (decompression-bomb guard)"
 
 
-def test_phone_photos_over_the_pixel_limit_are_read_at_a_fraction_of_their_size(tmp_path):
-    """A 48 megapixel phone photo (8000x6000) was refused as a decompression bomb. libjpeg
-    decodes it at half size directly; other formats that large are still refused."""
-    photo = sorted(EXAMPLES_DIR.glob("photo_*.jpg"))[0]
+def test_a_jpeg_whose_header_strays_from_the_plain_layout_is_sized_by_pillow_before_decoding(tmp_path):
+    """A stray byte before the frame header: libjpeg skips it, the header parser gives up, and
+    the file goes to Pillow, which reads the size first. (Decoded at full size with OpenCV's
+    limit not in force, it reached 1.8 GB before its size was checked.)"""
+    encoded = jpeg_claiming(30000, 30000)
+    frame = encoded.index(b"\xff\xc0")
+    path = tmp_path / "stray.jpg"
+    path.write_bytes(encoded[:frame] + b"\x00" + encoded[frame:])
+    assert jpeg_size.frame_header(str(path)) is None
+    with pytest.raises(UserInputError, match="30000x30000 pixels|too large to decode safely"):
+        sources.read_image(path)
+
+
+def exif_jpeg(path, size, progressive=False):
+    """A JPEG as a phone writes it: an EXIF segment (orientation 6) before the frame header."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("L", size, 200).save(path, format="JPEG", exif=exif, progressive=progressive)
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_the_frame_header_is_found_after_exif_and_says_if_progressive(tmp_path, progressive):
+    path = tmp_path / "phone.jpg"
+    exif_jpeg(path, (120, 80), progressive)
+    assert jpeg_size.frame_header(str(path)) == jpeg_size.Frame(120, 80, progressive)
+    padded = tmp_path / "padded.jpg"  # fill bytes before a marker, and a marker with no length
+    data = path.read_bytes()
+    padded.write_bytes(data[:2] + b"\xff\x01" + b"\xff" * 5 + data[2:])
+    assert jpeg_size.frame_header(str(padded)) == jpeg_size.Frame(120, 80, progressive)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[:data.index(b"\xff\xc2" if progressive else b"\xff\xc0") + 6])
+    assert jpeg_size.frame_header(str(cut)) is None
+
+
+def large_photo(tmp_path, size=(8000, 6000), trailer=b""):
+    """The 1600x1200 example photo enlarged to a phone's 48 megapixels, as a JPEG."""
     import cv2
-    large = cv2.resize(cv2.imread(str(photo), cv2.IMREAD_GRAYSCALE), (8000, 6000), interpolation=cv2.INTER_CUBIC)
-    cv2.imwrite(str(tmp_path / "large.jpg"), large)
-    image, reduction = sources.read_image_reduced(tmp_path / "large.jpg")
-    assert reduction == 2 and image.shape == (3000, 4000)
-    assert np.abs(image.astype(int) - cv2.resize(large, (4000, 3000), interpolation=cv2.INTER_AREA)).mean() < 2
-    assert sources.read_image_reduced(photo)[1] == 1  # within the limit: whole, as before
+    photo = sorted(EXAMPLES_DIR.glob("photo_*.jpg"))[0]
+    large = cv2.resize(cv2.imread(str(photo), cv2.IMREAD_GRAYSCALE), size, interpolation=cv2.INTER_CUBIC)
+    path = tmp_path / "large.jpg"
+    path.write_bytes(cv2.imencode(".jpg", large)[1].tobytes() + trailer)
+    return path, large
+
+
+@pytest.mark.parametrize("trailer", [b"", b"\0\0\0\x18ftypmp42" + bytes(5000)], ids=["whole", "motion-photo"])
+def test_phone_photos_over_the_pixel_limit_are_read_at_a_fraction_of_their_size(tmp_path, trailer):
+    """A 48 megapixel phone photo (8000x6000) was refused as a decompression bomb. libjpeg
+    decodes it at half size directly, through OpenCV for a whole JPEG, through Pillow for one
+    with a video appended (a Pixel's motion photo); other formats that large are still refused."""
+    import cv2
+    path, large = large_photo(tmp_path, trailer=trailer)
+    assert sources.is_whole_jpeg(str(path)) == (trailer == b"")
+    decoded = sources.read_image_reduced(path)
+    assert decoded.factor == 2 and decoded.image.shape == (3000, 4000) and decoded.shape == (6000, 8000)
+    assert np.abs(decoded.image.astype(int) - cv2.resize(large, (4000, 3000), interpolation=cv2.INTER_AREA)).mean() < 2
+    photo = sorted(EXAMPLES_DIR.glob("photo_*.jpg"))[0]
+    assert sources.read_image_reduced(photo).factor == 1  # within the limit: whole, as before
     Image.fromarray(large).save(tmp_path / "large.png")
     with pytest.raises(UserInputError, match="8000x6000 pixels, more than the 40 megapixel limit"):
         sources.read_image(tmp_path / "large.png")
+
+
+def test_a_turned_phone_photo_knows_its_own_turned_size(tmp_path):
+    """EXIF orientation 6: stored 8000x6000, shown 6000x8000; decoded at half size, turned."""
+    path = tmp_path / "turned.jpg"
+    exif_jpeg(path, (8000, 6000))
+    decoded = sources.read_image_reduced(path)
+    assert decoded.factor == 2 and decoded.image.shape == (4000, 3000) and decoded.shape == (8000, 6000)
 
 
 def test_images_over_the_pixel_limit_are_refused_with_their_size(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge_runtime import EXAMPLES_DIR, MODELS_DIR, PACKAGE_DIR, camera, classify, sources, video
+from edge_runtime import EXAMPLES_DIR, MODELS_DIR, PACKAGE_DIR, camera, classify, image_files, sources, video
 from edge_runtime.cli import MAX_THREADS, thread_count
 from edge_runtime.errors import run_command
 from edge_runtime.interpreter import BACKENDS
@@ -40,7 +40,7 @@ def example_image(prefix):
     matches = sorted(EXAMPLES_DIR.glob(prefix + "*"))
     if not matches:
         raise FileNotFoundError(f"no example image {prefix}* in {EXAMPLES_DIR}")
-    return sources.read_image(matches[0]), matches[0]
+    return image_files.read_image(matches[0]), matches[0]
 
 
 def speckled_frame(seed=0, specks=5000):

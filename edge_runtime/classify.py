@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from edge_runtime import preprocess, reading, sources, straighten
+from edge_runtime import image_files, preprocess, reading, straighten
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
 # A picture read again at its doubtful threshold (second_opinion) is taken at that level when
@@ -194,8 +194,8 @@ def evidence(candidate):
 
 def classify_file(model, path, min_score=DEFAULT_MIN_SCORE):
     """Digits in an image file, boxes in the file's own pixels: a JPEG over the pixel limit
-    is decoded at a half, a quarter or an eighth of its size (sources.read_image_reduced)."""
-    decoded = sources.read_image_reduced(path)
+    is decoded at a half, a quarter or an eighth of its size (image_files.read_image_reduced)."""
+    decoded = image_files.read_image_reduced(path)
     return [d._replace(box=in_file_pixels(d.box, decoded)) for d in classify_image(model, decoded.image, min_score)]
 
 

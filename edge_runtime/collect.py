@@ -19,7 +19,7 @@ from pathlib import Path
 
 import cv2
 
-from edge_runtime import classify, files, snapshots, sources
+from edge_runtime import classify, files, image_files, snapshots, sources
 from edge_runtime.duplicates import RecentCrops
 from edge_runtime.errors import ModelError, UserInputError, first_line
 
@@ -140,7 +140,7 @@ def frames_of(source, every=1):
     """(frame index, image) of one source: every `every`th frame of a video or camera, or the
     one image of an image file."""
     if not (sources.is_video(source) or sources.is_live(source)):
-        yield 0, sources.read_image(source)
+        yield 0, image_files.read_image(source)
         return
     capture = sources.open_capture(source)
     read = 0

@@ -70,11 +70,11 @@ def image_path(folder, name):
 
 def read_folder(model, folder, min_score):
     """[(name, read number, read lines, truth record)] for every image the truth names."""
-    from edge_runtime import classify, sources
+    from edge_runtime import classify, image_files
 
     results = []
     for name, record in sorted(load_truth(folder).items()):
-        digits = classify.classify_image(model, sources.read_image(str(image_path(folder, name))), min_score)
+        digits = classify.classify_image(model, image_files.read_image(str(image_path(folder, name))), min_score)
         results.append((name, classify.read_number(digits), classify.read_lines(digits), record))
     return results
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest_edge import (EXAMPLES_DIR, FLOAT_MODEL, INT8_MODEL, digits_png_path, example_number,
                            load_model, mnist_test_arrays, photo_set, rows_read_exactly, written_row)
-from edge_runtime import classify, preprocess, sources, synthetic
+from edge_runtime import classify, image_files, preprocess, synthetic
 
 
 def test_top_class_and_number_string_are_pure_functions():
@@ -57,7 +57,7 @@ def test_shipped_examples_read_as_their_file_names():
     examples = sorted(EXAMPLES_DIR.iterdir())
     assert len(examples) >= 4
     for path in examples:
-        digits = classify.classify_image(model, sources.read_image(path))
+        digits = classify.classify_image(model, image_files.read_image(path))
         assert classify.read_number(digits) == example_number(path), path.name
 
 
@@ -210,6 +210,6 @@ def test_doubtful_readings_are_read_again_sharpened_and_the_surer_kept():
 def test_a_box_of_a_reduced_picture_is_given_in_the_files_pixels_within_the_file():
     """8001x6001 decoded at half size is 4001x3001 (rounded up): a box reaching the decoded
     picture's last column doubles to column 8002, past the file's edge."""
-    decoded = sources.Decoded(None, 2, (6001, 8001))
+    decoded = image_files.Decoded(None, 2, (6001, 8001))
     assert classify.in_file_pixels((10, 20, 30, 40), decoded) == (20, 40, 60, 80)
     assert classify.in_file_pixels((3990, 2990, 11, 11), decoded) == (7980, 5980, 21, 21)

@@ -79,7 +79,7 @@ def test_a_video_file_gives_one_record_per_frame(tmp_path, capsys):
 
 
 def test_a_48_megapixel_phone_photo_reads_as_its_smaller_self_with_boxes_in_its_own_pixels(tmp_path, capsys):
-    """Read at half size (sources.read_image_reduced), its digits, lines and boxes match the
+    """Read at half size (image_files.read_image_reduced), its digits, lines and boxes match the
     1600x1200 example's, boxes scaled by the five times it was enlarged."""
     photo = str(next(EXAMPLES_DIR.glob("photo_*")))
     large = str(tmp_path / "large.jpg")

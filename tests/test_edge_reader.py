@@ -13,7 +13,7 @@ import pytest
 
 from conftest_edge import EXAMPLES_DIR, INT8_MODEL, FLOAT_MODEL, example_number, load_model, mnist_test_arrays
 from prerequisites import REPO
-from edge_runtime import DigitReader, classify, cli, sources
+from edge_runtime import DigitReader, classify, cli, image_files
 from edge_runtime.errors import ModelError, UserInputError
 from edge_runtime.reader import DEFAULT_MIN_SCORE, DigitReading
 
@@ -63,7 +63,7 @@ def test_the_default_reader_is_the_shipped_int8_model_with_its_rejecter():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_a_path_its_gray_array_and_its_bgr_array_read_identically(reader, path):
-    gray = sources.read_image(path)
+    gray = image_files.read_image(path)
     from_path = reader.read(path)
     assert reading_key(reader.read(gray)) == reading_key(from_path)
     assert reading_key(reader.read(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))) == reading_key(from_path)

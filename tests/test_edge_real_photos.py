@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import INT8_MODEL, REPO, load_model, missing, tilted
-from edge_runtime import classify, evaluate, sources
+from edge_runtime import classify, evaluate, image_files
 
 REAL_PHOTOS = Path(os.environ.get("REAL_PHOTOS_DIR", REPO.parent / "shared" / "data" / "real-photos-dev"))
 
@@ -133,7 +133,7 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
     51.1 / 88.8 %. Half size 95.0 / 96.4 % and under the lamp 94.6 / 96.3 % since then."""
     model, pairs = load_model(INT8_MODEL), []
     for name, _, _, record in readings:
-        image = CHANGES[change](sources.read_image(str(evaluate.image_path(REAL_PHOTOS, name))))
+        image = CHANGES[change](image_files.read_image(str(evaluate.image_path(REAL_PHOTOS, name))))
         pairs.append((classify.read_number(classify.classify_image(model, image, 0.5)), record["number"]))
     total = evaluate.score(pairs)
     assert total.digits == 278
@@ -148,6 +148,6 @@ def test_real_photos_turned_far_read_nothing_from_the_made_up_corners(readings):
     box on the photo's bottom edge (its centre, carried back, lay outside the photo)."""
     model = load_model(INT8_MODEL)
     for name, _, _, _ in readings:
-        photo = tilted(sources.read_image(str(evaluate.image_path(REAL_PHOTOS, name))), 35)
+        photo = tilted(image_files.read_image(str(evaluate.image_path(REAL_PHOTOS, name))), 35)
         for digit in classify.classify_image(model, photo, 0.5):
             assert min(digit.box[2:]) >= 3, (name, digit.label, digit.box)

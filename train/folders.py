@@ -108,9 +108,9 @@ def image_files(folder):
 
 def read_picture(path):
     """(28x28 prepared image, sha256 of the file); UserInputError naming the file otherwise."""
-    from edge_runtime import crops, sources
+    from edge_runtime import crops, image_files
 
-    gray = sources.read_image(path)  # raises UserInputError naming the file
+    gray = image_files.read_image(path)  # raises UserInputError naming the file
     try:
         prepared = crops.prepare_crop(gray)
     except ValueError as error:

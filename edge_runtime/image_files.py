@@ -2,8 +2,11 @@
 one-line error naming the file.
 
 Pillow reads most formats, OpenCV whole JPEGs (already loaded for the preprocessing, it
-spares Pillow's import) and what Pillow does not know. Every size is checked before any
-pixel is decoded; a JPEG over the pixel limit is decoded smaller (jpeg_size.py).
+spares Pillow's import) and what Pillow does not know. Sizes are checked before decoding:
+Pillow's from the file's header, a JPEG's from its headers (jpeg_size.py, which also says
+when one over the pixel limit can be decoded smaller), other formats by OpenCV's own limit
+(set by edge_runtime/__init__.py when edge_runtime is imported before cv2); what OpenCV
+decodes is checked again.
 """
 
 import collections
@@ -54,15 +57,13 @@ def decode_with_pillow(path):
     """Decoded via Pillow. Its own bomb warning (over 89 megapixels) is not needed: every size
     is checked here, before decoding; its bomb error (over 179) still refuses the file. A JPEG
     with data after its picture (a Samsung photo's trailer, a Pixel's motion photo) comes here
-    and is reduced like a whole one."""
+    and is reduced like a whole one when its headers say it streams (jpeg_size.py)."""
     from PIL import Image, ImageOps
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         with Image.open(path) as image:
-            factor, shape = 1, image.size[::-1]
-            if image.format == "JPEG":
-                factor = jpeg_size.reduction(path, pillow_frame(image))
+            factor, shape = pillow_reduction(path, image), image.size[::-1]
             if factor > 1:
                 image.draft("L", (image.width // factor, image.height // factor))
             check_pixel_count(path, image.size)
@@ -72,9 +73,16 @@ def decode_with_pillow(path):
             return Decoded(to_8bit_gray(turned), factor, shape)
 
 
-def pillow_frame(image):
-    """The jpeg_size.Frame of a JPEG that Pillow opened."""
-    return jpeg_size.Frame(image.width, image.height, bool(image.info.get("progressive")))
+def pillow_reduction(path, image):
+    """The factor to decode a picture Pillow opened at: a JPEG (or MPO, a JPEG with more
+    pictures after it) over the limit by jpeg_size, when its headers, read there, give the
+    size Pillow found; 1 otherwise (then the plain pixel limit applies)."""
+    if image.format not in ("JPEG", "MPO"):
+        return 1
+    frame = jpeg_size.frame_header(path)
+    if frame is None or (frame.width, frame.height) != image.size:
+        return 1
+    return jpeg_size.reduction(path, frame)
 
 
 def has_transparency(image):
@@ -180,19 +188,28 @@ def read_image_reduced(path):
     decoded = read_with_pillow(path)
     if decoded is not None:
         return decoded
+    if is_jpeg(path):  # whose headers neither jpeg_size nor Pillow could read: never decoded unsized
+        raise UserInputError(f"{path}: cannot decode image (a JPEG whose headers are not readable)")
     image = read_with_opencv(path)
     return Decoded(image, 1, image.shape[:2])
+
+
+def is_jpeg(path):
+    """A file that begins as a JPEG does: its start-of-image marker."""
+    with open(path, "rb") as file:
+        return file.read(2) == b"\xff\xd8"
 
 
 def is_whole_jpeg(path):
     """A JPEG that ends with its end-of-image marker (camera padding aside). OpenCV decodes
     those to the same gray pixels as Pillow, EXIF orientation applied, without Pillow's import.
     Anything else goes to Pillow first: OpenCV fills a truncated JPEG with gray, silently."""
+    if not is_jpeg(path):
+        return False
     with open(path, "rb") as file:
-        start = file.read(3)
         file.seek(max(0, os.path.getsize(path) - 4096))
         tail = file.read()
-    return start == b"\xff\xd8\xff" and tail.rstrip(b"\0").endswith(b"\xff\xd9")
+    return tail.rstrip(b"\0").endswith(b"\xff\xd9")
 
 
 def opencv_decode_problem(path, error):

@@ -129,32 +129,96 @@ def jpeg_claiming(width, height, progressive=False):
     return bytes(encoded)
 
 
-@pytest.mark.parametrize("width, height, progressive, message", [
-    (65000, 65000, False, "image is 65000x65000 pixels, more than the 200 megapixel limit for a baseline JPEG"),
-    (20000, 20000, True, "image is 20000x20000 pixels, more than the 40 megapixel limit for a progressive JPEG"),
-])
-def test_jpeg_bombs_are_refused_from_their_header(tmp_path, width, height, progressive, message):
-    """A few hundred bytes claiming gigapixels. A progressive JPEG holds all its coefficients
-    while decoding, however small its output (40000x40000 read at an eighth took 3.1 GB),
-    so it is never read reduced."""
+def jpeg_headers(width, height, frame=0xC0, components=3, scanned=3, before=b""):
+    """A JPEG's headers as libjpeg reads them, then a little data: a frame of `components`
+    whose first scan holds `scanned` of them; `before` goes in front of the first segment."""
+    def seg(marker, body):
+        return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
+    tables = seg(0xDB, b"\x00" + b"\x01" * 64) + seg(0xC4, b"\x00" + bytes([1] + [0] * 15) + b"\x00")
+    sof = seg(frame, b"\x08" + height.to_bytes(2, "big") + width.to_bytes(2, "big") + bytes([components])
+              + b"".join(bytes([c + 1, 0x11, 0]) for c in range(components)))
+    sos = seg(0xDA, bytes([scanned]) + b"".join(bytes([c + 1, 0]) for c in range(scanned)) + bytes([0, 63, 0]))
+    return b"\xff\xd8" + before + tables + sof + sos + bytes(4096) + b"\xff\xd9"
+
+
+@pytest.fixture
+def never_decoded(monkeypatch):
+    """Fails the test if OpenCV or Pillow decodes a single pixel: a refusal must come from the headers."""
+    import cv2
+    from PIL import ImageFile
+
+    def decoded(*args, **kwargs):
+        raise AssertionError("decoded")
+    monkeypatch.setattr(cv2, "imread", decoded)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decoded)
+
+
+@pytest.mark.parametrize("content, message", [
+    (jpeg_headers(65000, 65000), "image is 65000x65000 pixels, more than the 200 megapixel limit for a JPEG read reduced"),
+    (jpeg_claiming(20000, 20000, progressive=True), "image is 20000x20000 pixels, more than the 40 megapixel "
+     "limit for a JPEG that does not stream (progressive or lossless)"),
+    (jpeg_headers(8000, 6000, scanned=1), "image is 8000x6000 pixels, more than the 40 megapixel limit for a JPEG "
+     "that does not stream (progressive or lossless)"),
+    (jpeg_headers(8000, 6000, frame=0xC3, components=1, scanned=1), "image is 8000x6000 pixels, more than the 40 "
+     "megapixel limit for a JPEG that does not stream (progressive or lossless)"),
+], ids=["baseline-65000", "progressive-20000", "one-component-first-scan", "lossless"])
+def test_jpeg_bombs_are_refused_from_their_headers(tmp_path, never_decoded, content, message):
+    """A few hundred bytes claiming many megapixels. A JPEG that does not stream holds every
+    coefficient while decoding, however small its output (a progressive claim of 40000x40000
+    read at an eighth took 3.1 GB; one of three components whose first scan holds one, 6
+    bytes a pixel): it is never read reduced."""
     path = tmp_path / "bomb.jpg"
-    path.write_bytes(jpeg_claiming(width, height, progressive))
+    path.write_bytes(content)
     assert image_files.is_whole_jpeg(str(path))
     with pytest.raises(UserInputError) as error:
         image_files.read_image(path)
     assert str(error.value) == f"{path}: {message} (decompression-bomb guard)"
 
 
-def test_a_jpeg_whose_header_strays_from_the_plain_layout_is_sized_by_pillow_before_decoding(tmp_path):
-    """A stray byte before the frame header: libjpeg skips it, the header parser gives up, and
-    the file goes to Pillow, which reads the size first. (Decoded at full size with OpenCV's
-    limit not in force, it reached 1.8 GB before its size was checked.)"""
-    encoded = jpeg_claiming(30000, 30000)
-    frame = encoded.index(b"\xff\xc0")
-    path = tmp_path / "stray.jpg"
-    path.write_bytes(encoded[:frame] + b"\x00" + encoded[frame:])
+@pytest.mark.parametrize("before, message", [
+    (b"\xff\x00", "image is too large to decode safely"),   # FF 00, which libjpeg skips as junk: Pillow sizes it
+    (b"\x00", "cannot decode image (a JPEG whose headers are not readable)"),  # a stray byte: Pillow gives up too
+    (b"\x00\xff\x01", "cannot decode image (a JPEG whose headers are not readable)"),
+], ids=["ff00", "stray-byte", "stray-and-tem"])
+def test_a_jpeg_whose_headers_stray_from_the_plain_layout_is_never_decoded_unsized(tmp_path, never_decoded,
+                                                                                 before, message):
+    """Such a file goes to Pillow, which reads the size before decoding; one Pillow cannot read
+    either is refused. (Sent to OpenCV whole when cv2 was imported before edge_runtime, a claim
+    of 7000x7000 was decoded, 95 MB, before its size was checked.)"""
+    path = tmp_path / "odd.jpg"
+    path.write_bytes(jpeg_headers(30000, 30000, before=before))
     assert jpeg_size.frame_header(str(path)) is None
-    with pytest.raises(UserInputError, match="30000x30000 pixels|too large to decode safely"):
+    with pytest.raises(UserInputError) as error:
+        image_files.read_image(path)
+    assert str(error.value).startswith(f"{path}: {message}")
+
+
+def test_ff00_is_junk_to_the_header_reader_as_to_libjpeg(tmp_path, never_decoded):
+    """FF 00 and two bytes after it, read as a marker with a length, would skip the real frame
+    header (7000x7000) to a fake one hidden in an EXIF segment (100x100), and the file would
+    be decoded whole. libjpeg skips FF 00 as junk; so does the header reader, by giving up."""
+    def seg(marker, body):
+        return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
+    real = seg(0xC0, b"\x08" + (7000).to_bytes(2, "big") * 2 + b"\x01\x01\x11\x00")
+    fake = seg(0xC0, b"\x08" + (100).to_bytes(2, "big") * 2 + b"\x01\x01\x11\x00")
+    exif = seg(0xE1, b"Exif\0\0" + fake)
+    rest = jpeg_headers(16, 16)[2:]
+    rest = rest[:rest.index(b"\xff\xc0")] + rest[rest.index(b"\xff\xda"):]  # its tables and scan, no frame
+    path = tmp_path / "desync.jpg"
+    path.write_bytes(b"\xff\xd8\xff\x00" + (len(real) + 4 + 6 + 2).to_bytes(2, "big") + real + exif + rest)
+    assert jpeg_size.frame_header(str(path)) is None
+    with pytest.raises(UserInputError, match="7000x7000 pixels, more than the 40 megapixel limit"):
+        image_files.read_image(path)
+
+
+def test_a_progressive_jpeg_with_data_appended_is_not_read_reduced(tmp_path, never_decoded):
+    """Through Pillow (not a whole JPEG), the headers still decide: progressive, it does not
+    stream, and over 40 megapixels it is refused."""
+    path = tmp_path / "motion.jpg"
+    path.write_bytes(jpeg_claiming(8000, 6000, progressive=True) + b"\0\0\0\x18ftypmp42" + bytes(500))
+    assert not image_files.is_whole_jpeg(str(path))
+    with pytest.raises(UserInputError, match="8000x6000 pixels, more than the 40 megapixel limit for a JPEG that "
+                                             "does not stream"):
         image_files.read_image(path)
 
 
@@ -166,14 +230,14 @@ def exif_jpeg(path, size, progressive=False):
 
 
 @pytest.mark.parametrize("progressive", [False, True])
-def test_the_frame_header_is_found_after_exif_and_says_if_progressive(tmp_path, progressive):
+def test_the_frame_header_is_found_after_exif_and_says_if_the_jpeg_streams(tmp_path, progressive):
     path = tmp_path / "phone.jpg"
     exif_jpeg(path, (120, 80), progressive)
-    assert jpeg_size.frame_header(str(path)) == jpeg_size.Frame(120, 80, progressive)
+    assert jpeg_size.frame_header(str(path)) == jpeg_size.Frame(120, 80, not progressive)
     padded = tmp_path / "padded.jpg"  # fill bytes before a marker, and a marker with no length
     data = path.read_bytes()
     padded.write_bytes(data[:2] + b"\xff\x01" + b"\xff" * 5 + data[2:])
-    assert jpeg_size.frame_header(str(padded)) == jpeg_size.Frame(120, 80, progressive)
+    assert jpeg_size.frame_header(str(padded)) == jpeg_size.Frame(120, 80, not progressive)
     cut = tmp_path / "cut.jpg"
     cut.write_bytes(data[:data.index(b"\xff\xc2" if progressive else b"\xff\xc0") + 6])
     assert jpeg_size.frame_header(str(cut)) is None

@@ -108,9 +108,10 @@ def image_files(folder):
 
 def read_picture(path):
     """(28x28 prepared image, sha256 of the file); UserInputError naming the file otherwise."""
-    from edge_runtime import crops, image_files
+    from edge_runtime import crops
+    from edge_runtime.image_files import read_image  # not as image_files: this module has its own
 
-    gray = image_files.read_image(path)  # raises UserInputError naming the file
+    gray = read_image(path)  # raises UserInputError naming the file
     try:
         prepared = crops.prepare_crop(gray)
     except ValueError as error:

@@ -127,23 +127,32 @@ width), turned like the image."""
 def read_with_opencv(path, factor=1):
     """Whole JPEGs and formats Pillow does not know, decoded at 1/`factor` of their size.
     OpenCV checks the size against OPENCV_IO_MAX_IMAGE_PIXELS (set in edge_runtime/__init__.py)
-    before decoding any pixel; what it decodes is checked again.
-    imread, not imdecode: for formats it decodes from a file (Radiance .hdr), imdecode copies
-    the bytes to a temporary file that it leaves behind when it refuses the header. The name
-    goes as bytes: a str that is not valid UTF-8 crashes cv2.imread."""
+    before decoding any pixel; what it decodes is checked again."""
     import cv2
     size = os.path.getsize(path)
     if size > MAX_FILE_BYTES:
         raise UserInputError(f"{path}: file is {size:,} bytes, more than any image within the "
                              f"{MAX_IMAGE_PIXELS / 1e6:g} megapixel limit needs")
     try:
-        image = cv2.imread(os.fsencode(path), getattr(cv2, OPENCV_FLAGS[factor]))  # bytes: any file name
+        image = opencv_decode(cv2, path, getattr(cv2, OPENCV_FLAGS[factor]))
     except cv2.error as error:
         raise UserInputError(opencv_decode_problem(path, error)) from None
     if image is None:
         raise UserInputError(f"{path}: {unreadable_problem(path)}")
     check_pixel_count(path, (image.shape[1], image.shape[0]))
     return image
+
+
+def opencv_decode(cv2, path, flag):
+    """cv2.imread by name, not imdecode: for formats it decodes from a file (Radiance .hdr),
+    imdecode copies the bytes to a temporary file that it leaves behind when it refuses the
+    header. A name that is not valid UTF-8 (a str with surrogates) crashes cv2.imread, and
+    OpenCV 4 takes no bytes: that file is read into memory and decoded with imdecode."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return cv2.imdecode(np.fromfile(path, dtype=np.uint8), flag)
+    return cv2.imread(path, flag)
 
 
 def unreadable_problem(path):

@@ -77,8 +77,8 @@ def pillow_reduction(path, image):
     """The factor to decode a picture Pillow opened at: a JPEG (or MPO, a JPEG with more
     pictures after it) over the limit by jpeg_size, when its headers, read there, give the
     size Pillow found; 1 otherwise (then the plain pixel limit applies)."""
-    if image.format not in ("JPEG", "MPO"):
-        return 1
+    if image.format not in ("JPEG", "MPO") or image.width * image.height <= MAX_IMAGE_PIXELS:
+        return 1  # within the limit: decoded whole, its headers need not be read again
     frame = jpeg_size.frame_header(path)
     if frame is None or (frame.width, frame.height) != image.size:
         return 1
@@ -117,8 +117,6 @@ OPENCV_FLAGS = {1: "IMREAD_GRAYSCALE", 2: "IMREAD_REDUCED_GRAYSCALE_2", 4: "IMRE
 
 
 Decoded = collections.namedtuple("Decoded", ["image", "factor", "shape"])
-
-
 Decoded.__doc__ = """A decoded picture: grayscale uint8 image, the factor its sides were divided by
 (1, or 2, 4 or 8 for a JPEG over the pixel limit, jpeg_size.py), and the file's own (height,
 width), turned like the image."""

@@ -126,10 +126,10 @@ def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
     near = (rank[piece] > rank[anchor_of]) & (np.abs(boxes[anchor_of, Y] - boxes[piece, Y]) <= tall)
     anchor_of, piece = anchor_of[near], piece[near]
     keep = mergeable(boxes[anchor_of], boxes[piece], digit_height)
-    anchor_of, piece = anchor_of[keep], piece[keep]
+    left_to_right = np.lexsort((piece[keep], boxes[piece[keep], X], anchor_of[keep]))  # each anchor's pieces
     claims = {}
-    for index in np.lexsort((piece, boxes[piece, X], anchor_of)).tolist():  # each anchor's pieces left to right
-        claims.setdefault(int(anchor_of[index]), []).append(int(piece[index]))
+    for a, p in zip(anchor_of[keep][left_to_right].tolist(), piece[keep][left_to_right].tolist()):
+        claims.setdefault(a, []).append(p)
     is_anchor = np.zeros(len(boxes), dtype=bool)
     is_anchor[anchors] = True
     owner = [-1] * len(boxes)

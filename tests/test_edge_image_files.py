@@ -129,11 +129,14 @@ def jpeg_claiming(width, height, progressive=False):
     return bytes(encoded)
 
 
+def seg(marker, body):
+    """A JPEG segment: its marker, its length, its body."""
+    return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
+
+
 def jpeg_headers(width, height, frame=0xC0, components=3, scanned=3, before=b""):
     """A JPEG's headers as libjpeg reads them, then a little data: a frame of `components`
     whose first scan holds `scanned` of them; `before` goes in front of the first segment."""
-    def seg(marker, body):
-        return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
     tables = seg(0xDB, b"\x00" + b"\x01" * 64) + seg(0xC4, b"\x00" + bytes([1] + [0] * 15) + b"\x00")
     sof = seg(frame, b"\x08" + height.to_bytes(2, "big") + width.to_bytes(2, "big") + bytes([components])
               + b"".join(bytes([c + 1, 0x11, 0]) for c in range(components)))
@@ -197,8 +200,6 @@ def test_ff00_is_junk_to_the_header_reader_as_to_libjpeg(tmp_path, never_decoded
     """FF 00 and two bytes after it, read as a marker with a length, would skip the real frame
     header (7000x7000) to a fake one hidden in an EXIF segment (100x100), and the file would
     be decoded whole. libjpeg skips FF 00 as junk; so does the header reader, by giving up."""
-    def seg(marker, body):
-        return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
     real = seg(0xC0, b"\x08" + (7000).to_bytes(2, "big") * 2 + b"\x01\x01\x11\x00")
     fake = seg(0xC0, b"\x08" + (100).to_bytes(2, "big") * 2 + b"\x01\x01\x11\x00")
     exif = seg(0xE1, b"Exif\0\0" + fake)

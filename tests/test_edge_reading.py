@@ -138,6 +138,22 @@ def test_a_confident_1_as_tall_as_its_line_is_kept_whatever_the_rejecter_says():
     assert reading.accept([one, row[0]], (1000, 1000)) == [row[0]]  # one sure digit backs no line
 
 
+def test_a_1_alone_in_the_picture_is_kept_when_sure_and_tall_enough():
+    """No line backs a 1 written alone, and the rejecter takes its stroke for a rule."""
+    shape = (480, 640)
+    tall = round(reading.LONE_ONE_HEIGHT * shape[0]) + 1
+    one = fake("1", reading.SURE, (300, 200, 12, tall), reading.LENIENT_PROBABILITY * 2)
+    assert reading.accept([one], shape) == [one]
+    short = one._replace(box=(300, 200, 4, tall - 2))
+    ruled_out = one._replace(digit_probability=reading.LENIENT_PROBABILITY / 2)
+    unsure = one._replace(score=reading.SURE - 0.01)
+    seven = one._replace(label="7")
+    for other in (short, ruled_out, unsure, seven):
+        assert reading.accept([other], shape) == []
+    beside_another = fake("4", 0.99, (20, 20, 30, 40), 0.99)
+    assert reading.accept([one, beside_another], shape) == [beside_another]
+
+
 def test_a_confident_1_may_be_as_tall_as_the_tallest_sure_digit_of_its_line():
     """A real hand (real-photos-dev hypjudy_05): 1s and 7s taller than the line's 0s and 2s."""
     heights = [32, 30, 42, 33, 54]

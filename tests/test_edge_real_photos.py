@@ -74,15 +74,16 @@ CHANGES = {
 
 
 def test_real_photos_are_read_at_the_measured_level(readings):
-    """Measured: recall 96.0 % (267 of 278), precision 97.8 %, characters 96.0 %, 16 of 19
-    exact: issue 10's 95 / 97 / 90 / 80 %. The gates sit two digits (an image) below; three
-    digits fewer and recall would miss 95 %. The misses: dense touching digits, a 4 whose arm runs
+    """Measured: recall 96.8 % (269 of 278), precision 98.2 %, characters 96.8 %, 16 of 19
+    exact: issue 10's 95 / 97 / 90 / 80 %; 96.0 / 97.8 / 96.0 % before a long-tailed 9 and 7
+    were read by their heads (reading.read_by_its_head). The gates sit two digits (an image)
+    below. The misses: dense touching digits, a 4 whose arm runs
     into a 7, see README "What the runtime can and cannot read"."""
     total = evaluate.report(readings)
     assert total.images == 19 and total.digits == 278
-    assert total.recall >= 0.953  # 265 of 278
-    assert total.precision >= 0.97
-    assert total.characters >= 0.94
+    assert total.recall >= 0.960  # 267 of 278
+    assert total.precision >= 0.975
+    assert total.characters >= 0.95
     assert total.exact >= 15
 
 
@@ -130,7 +131,11 @@ def test_real_photos_read_nearly_as_well_taken_otherwise(readings, change, least
     against 86.7 / 94.1 %. Out of focus 93.9 / 97.4 % and
     far out of focus (sigma 3) 77.7 / 90.8 % since a picture whose readings are doubtful on
     average is also read sharpened (classify.sharper_look): before (d8a8e62) 89.6 / 96.1 % and
-    51.1 / 88.8 %. Half size 95.0 / 96.4 % and under the lamp 94.6 / 96.3 % since then."""
+    51.1 / 88.8 %. Half size 95.0 / 96.4 % and under the lamp 94.6 / 96.3 % since then.
+    Reading a long-tailed digit by its head (reading.read_by_its_head) lost nothing anywhere:
+    half size 95.3 / 96.7 %, tilted 94.6 / 96.3 % (25 degrees 90.6 / 96.9 %), in dim light
+    97.1 / 98.5 %, on a dark desk 96.4 / 96.4 %, under the lamp 95.3 / 96.7 %, a shadow across
+    it 93.5 / 96.3 %; the others read the same."""
     model, pairs = load_model(INT8_MODEL), []
     for name, _, _, record in readings:
         image = CHANGES[change](image_files.read_image(str(evaluate.image_path(REAL_PHOTOS, name))))

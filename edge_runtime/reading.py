@@ -41,7 +41,7 @@ FITS_LINE_SCORE = 0.9       # a crop read this confidently...
 FITS_LINE_HEIGHT = 1.25    # ...and as tall as its line's sure digits, give or take this factor
 # A 1 written alone has no line to back it, and the rejecter takes its stroke for a rule
 # (0.012-0.137 on the easier photo set's three lone 1s, all dropped). The only reading of the
-# picture, read as 1 at least SURE, not ruled out (LENIENT_PROBABILITY) and at least this
+# picture (over the least score; lines of text count too), read as 1 at least SURE, not ruled out (LENIENT_PROBABILITY) and at least this
 # share of the picture's height is kept: the easier photo set read 1,476 of 1,501 digits
 # instead of 1,473; on 600 generated pages without digits it read 1 false digit more (138 in
 # all); the harder set, the letter pages and the real photos read the same. Without the
@@ -61,7 +61,7 @@ TEXT_SURE = 0.9
 
 # A digit with a long tail (a 9's or a 7's stem two or three times as tall as its loop or bar,
 # as some hands write them) squeezed whole into MNIST's 20x20 box keeps a loop too narrow to
-# see: it reads as a 1 that the rejecter doubts (the real photos' long-tailed 9 and 7: 0.02-0.04).
+# see: it reads as a 1 that the rejecter doubts (the real photos' long-tailed 9: 0.04, 7: 0.26).
 # A blob at least TAILED times as tall as wide read so is read again from its top, TAILED_TOP
 # times its width tall (MNIST's 7s and 9s are about half as wide as tall), and takes that
 # reading when it is another digit, read at TAILED_SCORE or more and found more likely one
@@ -121,8 +121,9 @@ def typical_aspect(regions, options):
 
 
 def read_region(model, page, region, options, aspect, cuts=True):
-    """(best reading, crops classified plus the rejecter's judgements made weighing cuts): one
-    digit, or with `cuts` the best cut into touching digits."""
+    """(best reading, crops classified plus the rejecter's judgements made weighing cuts or
+    reading a long tail's head): one digit, or with `cuts` (the frame's crop budget not yet
+    spent) the best cut into touching digits, or a long-tailed digit read by its head."""
     counts = touching.piece_counts(region.box, options, aspect) if cuts else [1]
     expected = region.box[2] / region.box[3] / aspect
     cutting = counts != [1]
@@ -146,8 +147,10 @@ def read_region(model, page, region, options, aspect, cuts=True):
                     pick, pick_score = readings, combined
             if score > best_score:
                 best, best_score = readings, score
-    chosen, heads = read_by_its_head(model, page, region, options,
-                                     [judged(model, r) for r in vetted_choice(best, pick, options)])
+    chosen = [judged(model, r) for r in vetted_choice(best, pick, options)]
+    if not cuts:
+        return chosen, crops
+    chosen, heads = read_by_its_head(model, page, region, options, chosen)
     return chosen, crops + heads
 
 
@@ -238,9 +241,9 @@ def accept(readings, shape):
     A thin 1 looks like a rule to the rejecter; one as tall as its line's sure digits and
     read confidently needs only the lenient level, and so does a 1 alone (is_lone_one). A
     line of text holds no digit (outside_text)."""
+    alone = len(readings) == 1
     readings = outside_text(readings, shape)
     candidates = [r for r in readings if r.digit_probability >= LENIENT_PROBABILITY or is_confident_one(r)]
-    alone = len(readings) == 1
     sure = [r.digit_probability >= MIN_DIGIT_PROBABILITY or is_dominant(r.box, shape)
             or (alone and is_lone_one(r, shape)) for r in candidates]
     kept = set()
@@ -253,8 +256,8 @@ def accept(readings, shape):
 
 
 def is_lone_one(reading, shape):
-    """A 1 alone in the picture that stands on its own: read at least SURE, not ruled out by
-    the rejecter, and at least LONE_ONE_HEIGHT of the picture tall."""
+    """A 1 that may stand alone (the caller checks it is the picture's only reading): read at
+    least SURE, not ruled out by the rejecter, and at least LONE_ONE_HEIGHT of the picture tall."""
     return (reading.label == "1" and reading.score >= SURE and reading.digit_probability >= LENIENT_PROBABILITY
             and reading.box[3] >= LONE_ONE_HEIGHT * shape[0])
 

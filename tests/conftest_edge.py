@@ -58,6 +58,16 @@ def photo_set(count=150, seed=0):
     return synthetic.make_photo_set(images, labels, count, seed=seed)
 
 
+def harder_set_page(seed, index):
+    """Page `index` of the harder set that scripts/make_page_set.py makes with `seed` (500
+    pages for seed 0, 300 for the others), remade alone."""
+    from edge_runtime import synthetic_pages
+    images, labels = mnist_test_arrays()
+    count = 500 if seed == 0 else 300
+    kinds = synthetic_pages.plan_kinds(np.random.default_rng([seed, count]), count, 0.2)
+    return synthetic_pages.make_page(np.random.default_rng([seed, index]), images, labels, kinds[index])
+
+
 def example_number(path):
     """photo_0009.jpg -> '0009': shipped examples are named after the number they show."""
     return Path(path).stem.rsplit("_", 1)[-1]

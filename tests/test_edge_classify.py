@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import (EXAMPLES_DIR, FLOAT_MODEL, INT8_MODEL, digits_png_path, example_number,
-                           load_model, mnist_test_arrays, photo_set, rows_read_exactly, written_row)
+                           harder_set_page, load_model, mnist_test_arrays, photo_set, rows_read_exactly, written_row)
 from edge_runtime import classify, image_files, preprocess, synthetic
 
 
@@ -86,6 +86,14 @@ def test_a_1_alone_on_the_paper_is_read():
     for index in (208, 210, 462):
         assert list(photos[index].labels) == [1]
         assert classify.read_number(classify.classify_image(model, photos[index].image)) == "1", index
+
+
+def test_a_shaded_sheet_of_40_digits_on_a_textured_desk_is_read_exactly():
+    """Page 152 of the harder set's seed 2: read as light ink, it read "007500"
+    (preprocess.is_dark_on_light, step 3)."""
+    page = harder_set_page(2, 152)
+    number = classify.read_number(classify.classify_image(load_model(INT8_MODEL), page.image, 0.5))
+    assert number == "".join(page.lines) == "3318401017517738304760059929648969724548"
 
 
 def test_light_ink_on_a_dark_board_reads_as_well_as_dark_ink_on_paper():

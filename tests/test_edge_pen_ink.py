@@ -4,8 +4,8 @@ shadow."""
 import cv2
 import numpy as np
 
-from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
-from edge_runtime import classify, pen_ink, preprocess, synthetic_pages
+from conftest_edge import INT8_MODEL, harder_set_page, load_model
+from edge_runtime import classify, pen_ink, preprocess
 
 
 def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
@@ -60,11 +60,8 @@ SHADOWED_PAGES = {(2, 108): "", (2, 164): "", (2, 283): "", (3, 272): "", (0, 34
 
 
 def test_shadows_on_generated_pages_are_no_digits_and_the_digits_beside_them_are_read():
-    images, labels = mnist_test_arrays()
     model = load_model(INT8_MODEL)
     for (seed, index), number in SHADOWED_PAGES.items():
-        kinds = synthetic_pages.plan_kinds(np.random.default_rng([seed, 500 if seed == 0 else 300]),
-                                           500 if seed == 0 else 300, 0.2)
-        page = synthetic_pages.make_page(np.random.default_rng([seed, index]), images, labels, kinds[index])
+        page = harder_set_page(seed, index)
         assert "".join(page.lines) == number
         assert classify.read_number(classify.classify_image(model, page.image, 0.5)) == number, (seed, index)

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest_edge import mnist_test_arrays, photo_set
+from conftest_edge import harder_set_page, mnist_test_arrays, photo_set
 from edge_runtime import preprocess, synthetic
 
 
@@ -188,6 +188,20 @@ def test_the_largest_bright_region_is_found_from_the_centre_or_by_labelling_them
         height, width = rng.integers(1, 40, size=2)
         bright = (rng.random((height, width)) < rng.random()).astype(np.uint8) * 255
         assert preprocess.largest_bright_region(bright) == labelled_largest_region(bright)
+
+
+# (seed, page) of the harder set (scripts/make_page_set.py): a sheet on a textured grey desk
+# with a shadow across it, once taken for light ink (the desk's bright grain made the bright
+# tail the longer). The page of 40 digits read "007500" (tests/test_edge_classify.py).
+SHADED_SHEETS_ON_TEXTURED_DESKS = [(0, 77), (0, 112), (2, 150), (2, 152)]
+
+
+def test_a_shaded_sheet_on_a_textured_desk_is_dark_ink_on_light_paper():
+    for seed, index in SHADED_SHEETS_ON_TEXTURED_DESKS:
+        page = harder_set_page(seed, index)
+        assert "".join(page.lines)  # pages with digits
+        work, _, _ = preprocess.padded_working_copy(preprocess.to_grayscale(page.image))
+        assert preprocess.is_dark_on_light(work), (seed, index)
 
 
 def test_chalk_on_a_board_is_light_ink_on_dark():

@@ -130,7 +130,7 @@ def second_opinion(model, gray, page, readings, min_score, options):
     (threshold.ink_levels) when those readings are clearly surer: their summed evidence over
     SECOND_LOOK_GAIN times the first look's plus SECOND_LOOK_MARGIN (about two sure digits).
     Whether faint tones are writing or grain, the classifier and the rejecter tell."""
-    other = preprocess.prepare(gray, options, at_level=page.doubtful_level)
+    other = preprocess.prepare(gray, options, at_level=page.doubtful_level, dark_ink=page.dark_ink)
     found = read_confident(model, other, min_score, options)
     if total_evidence(found) > SECOND_LOOK_GAIN * total_evidence(readings) + SECOND_LOOK_MARGIN:
         return other, found
@@ -155,7 +155,7 @@ def closer_look(model, gray, page, readings, min_score, options):
     more evidence than any piece it found, and covering them all (two digits the first look
     read side by side are not pieces of one)."""
     options = dataclasses.replace(options, max_candidates=CLOSE_UP_CANDIDATES)  # the biggest only
-    close = preprocess.close_up(gray, options)
+    close = preprocess.close_up(gray, options, page.dark_ink)  # a close-up's few pixels may mislead
     shape = preprocess.picture_shape(close)
     found = [r for r in read_confident(model, close, min_score, options) if is_close_up_digit(r, shape)]
     if len(found) != 1 or any(evidence(r) >= evidence(found[0]) for r in readings):

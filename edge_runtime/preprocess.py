@@ -184,10 +184,11 @@ def quarter_size(gray):
     return cv2.resize(gray, (max(1, width // 4), max(1, height // 4)), interpolation=cv2.INTER_AREA)
 
 
-def ink_image(gray, small=None):
-    """(ink, its quarter-size copy): ink bright and paper dark, whatever the input's polarity."""
+def ink_image(gray, small=None, dark_ink=None):
+    """(ink, its quarter-size copy): ink bright and paper dark, whatever the input's polarity
+    (`dark_ink`, decided here when not given)."""
     small = quarter_size(gray) if small is None else small
-    if is_dark_on_light(gray, small):
+    if is_dark_on_light(gray, small) if dark_ink is None else dark_ink:
         return cv2.bitwise_not(gray), cv2.bitwise_not(small)
     return gray, small
 
@@ -233,11 +234,12 @@ def working_copy(gray, side=WORKING_SIDE, least=0):
 
 
 Page = collections.namedtuple("Page", ["flat", "mask", "contours", "boxes", "ids", "level", "factor", "offset",
-                                       "source_shape", "doubtful_level"], defaults=(None,))
+                                       "source_shape", "doubtful_level", "dark_ink"], defaults=(None, True))
 Page.__doc__ = """An image prepared for finding digits, in working pixels: flattened ink, its
 binary mask, the blobs' outer contours, [x, y, w, h, box area] per kept blob and its contour's
 index, the ink threshold, how to map a box back to source pixels (scale, padding, and the
-source picture's (height, width)), and a lower threshold that may be the writing's (threshold.Levels)."""
+source picture's (height, width)), a lower threshold that may be the writing's (threshold.Levels),
+and whether the ink is darker than the paper (is_dark_on_light)."""
 
 
 def pad_small(gray, small_side=128):
@@ -254,17 +256,21 @@ def pad_small(gray, small_side=128):
 
 
 def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_DIVISOR, least=SMALL_PICTURE,
-            at_level=None):
+            at_level=None, dark_ink=None):
     """Grayscale, pad, downscale to at most `side` pixels (or enlarge when under `least`), find
     the ink and its components: everything but decisions. `divisor`: the lighting correction's
     kernel is the picture's shorter side over it (flatten_background). `at_level`: the ink
-    threshold to use instead of finding one (a page's doubtful level, threshold.Levels)."""
+    threshold to use instead of finding one (a page's doubtful level, threshold.Levels).
+    `dark_ink`: the picture's polarity when a first look decided it (Page.dark_ink): decided
+    again on a close-up's few pixels, a big blurred marker digit's strokes passed for paper."""
     source = to_grayscale(image)
     work, factor, offset = padded_working_copy(source, side, least)
     small = quarter_size(work)
-    ink, ink_small = ink_image(work, small)
-    return page_from_ink(ink, ink_small, factor, offset, source.shape, for_the_light(options, small), divisor,
+    dark_ink = is_dark_on_light(work, small) if dark_ink is None else dark_ink
+    ink, ink_small = ink_image(work, small, dark_ink)
+    page = page_from_ink(ink, ink_small, factor, offset, source.shape, for_the_light(options, small), divisor,
                          at_level)
+    return page._replace(dark_ink=dark_ink)
 
 
 def padded_working_copy(gray, side=WORKING_SIDE, least=SMALL_PICTURE):
@@ -289,12 +295,13 @@ def exposure(small):
     return min(1.0, max(brightest / WELL_LIT, LEAST_EXPOSURE))
 
 
-def close_up(image, options=FindOptions()):
+def close_up(image, options=FindOptions(), dark_ink=None):
     """The picture prepared for a second look at one digit held close to the camera: at most
     CLOSE_UP_SIDE pixels long, the lighting correction's kernel half the picture's shorter
     side. The first look's kernel, a sixth of it, is narrower than where a marker digit's
-    strokes cross in a close-up (a 6's loop, an 8's waist): those parts vanish with the paper."""
-    return prepare(image, options, CLOSE_UP_SIDE, CLOSE_UP_BACKGROUND_DIVISOR, least=0)
+    strokes cross in a close-up (a 6's loop, an 8's waist): those parts vanish with the paper.
+    `dark_ink`: the first look's polarity (prepare)."""
+    return prepare(image, options, CLOSE_UP_SIDE, CLOSE_UP_BACKGROUND_DIVISOR, least=0, dark_ink=dark_ink)
 
 
 def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND_DIVISOR, at_level=None):

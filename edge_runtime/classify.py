@@ -68,6 +68,8 @@ def look(model, gray, min_score, options):
     closer when that may help."""
     page = preprocess.prepare(gray, options)
     confident = read_confident(model, page, min_score, options)
+    if not page.polarity_sure:
+        page, confident = other_polarity(model, gray, page, confident, min_score, options)
     if page.doubtful_level is not None:
         page, confident = second_opinion(model, gray, page, confident, min_score, options)
     if may_be_close_up(page, confident):
@@ -131,6 +133,18 @@ def second_opinion(model, gray, page, readings, min_score, options):
     SECOND_LOOK_GAIN times the first look's plus SECOND_LOOK_MARGIN (about two sure digits).
     Whether faint tones are writing or grain, the classifier and the rejecter tell."""
     other = preprocess.prepare(gray, options, at_level=page.doubtful_level, dark_ink=page.dark_ink)
+    found = read_confident(model, other, min_score, options)
+    if total_evidence(found) > SECOND_LOOK_GAIN * total_evidence(readings) + SECOND_LOOK_MARGIN:
+        return other, found
+    return page, readings
+
+
+def other_polarity(model, gray, page, readings, min_score, options):
+    """(page, readings): the first look's, or the picture's read with its ink the other way
+    round when those readings are clearly surer (as second_opinion's). For a picture whose
+    polarity the tails call light but not surely (preprocess.ink_polarity): a sheet on a
+    textured desk under a shadow, or chalk on an unevenly lit board."""
+    other = preprocess.prepare(gray, options, dark_ink=not page.dark_ink)
     found = read_confident(model, other, min_score, options)
     if total_evidence(found) > SECOND_LOOK_GAIN * total_evidence(readings) + SECOND_LOOK_MARGIN:
         return other, found

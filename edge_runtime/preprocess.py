@@ -29,7 +29,7 @@ SMALL_PICTURE = 480
 ENLARGED_SIDE = 640
 POLARITY_KERNEL = 3  # pixels of the quarter-size copy: wider than a pen stroke, narrower than gaps between strokes
 # The dark tail (median - darkest) at least this share of the range (darkest to brightest) is
-# too close to the bright one to call the ink light on the tails alone (is_dark_on_light).
+# too close to the bright one to call the ink light surely on the tails alone (ink_polarity).
 LIGHT_TAILS = 0.25
 POLARITY_NOISE = 12  # grey levels of paper grain and sensor noise, ignored when weighing strokes
 
@@ -100,7 +100,13 @@ def percentiles(gray, fractions):
 
 
 def is_dark_on_light(gray, small=None):
-    """True when ink is darker than the paper (the common case for photos).
+    """True when ink is darker than the paper (the common case for photos): ink_polarity's call."""
+    return ink_polarity(gray, small)[0]
+
+
+def ink_polarity(gray, small=None):
+    """(dark ink?, sure?): whether ink is darker than the paper, and whether that is sure
+    enough to read the picture one way only.
 
     Decided on a quarter-size copy (`small`, made here if not given), in this order:
     1. A large, compact bright region is a sheet of paper (on a desk or filling the frame):
@@ -110,28 +116,28 @@ def is_dark_on_light(gray, small=None):
        opening takes bright ones out (top-hat); clearly more of one is the ink (chalk on a
        board, a white-on-black scan).
     3. Otherwise the paper is most of the picture, and the histogram's tails decide: light
-       ink when the bright tail is the longer, unless it is only a little longer
-       (LIGHT_TAILS) and the strokes lean dark. Dark ink is the common case. A page on a
-       textured desk with a shadow across it fails the sheet test (the lit part of the page
-       is no compact region), and the desk's bright grain lengthens the bright tail: on the
-       generated sets 5 pages of 1,100 with digits were read as light ink (a page of 40
-       digits read "007500"; their dark tails 0.29-0.48 of the range, their strokes 0.66-0.83
-       dark), none now. Chalk on a board: a dark tail of 0.0-0.1 of the range.
+       ink when the bright tail is the longer. Not surely when the dark tail is a quarter of
+       the range or more (LIGHT_TAILS): a sheet on a textured grey desk with a shadow across
+       it fails the sheet test (its lit part is no compact region) and the desk's bright
+       grain lengthens the bright tail (dark tails 0.29-0.48 on the 5 generated pages with
+       digits read as light ink; a page of 40 digits read "007500"), but so does an unevenly
+       lit chalk board or a dark page inverted (0.26-0.49): classify.look reads such a
+       picture both ways.
     """
     small = quarter_size(gray) if small is None else small
     if min(small.shape) >= 16 and has_sheet_of_paper(small):
-        return True
+        return True, True
     kernel = np.ones((POLARITY_KERNEL, POLARITY_KERNEL), np.uint8)
     dark = strong_sum(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel))
     bright = strong_sum(cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel))
     if max(dark, bright) > 2.0 * min(dark, bright) + 0.2 * small.size:
-        return dark > bright
+        return dark > bright, True
     low, median, high = percentiles(gray, (0.0005, 0.5, 0.9995))
     if median - low == high - median:
         low, high = int(gray.min()), int(gray.max())
     if (median - low) > (high - median):
-        return True
-    return (median - low) >= LIGHT_TAILS * (high - low) and dark > bright
+        return True, True
+    return False, (median - low) < LIGHT_TAILS * (high - low)
 
 
 def has_sheet_of_paper(small):
@@ -188,7 +194,8 @@ def ink_image(gray, small=None, dark_ink=None):
     """(ink, its quarter-size copy): ink bright and paper dark, whatever the input's polarity
     (`dark_ink`, decided here when not given)."""
     small = quarter_size(gray) if small is None else small
-    if is_dark_on_light(gray, small) if dark_ink is None else dark_ink:
+    dark_ink = is_dark_on_light(gray, small) if dark_ink is None else dark_ink
+    if dark_ink:
         return cv2.bitwise_not(gray), cv2.bitwise_not(small)
     return gray, small
 
@@ -234,12 +241,14 @@ def working_copy(gray, side=WORKING_SIDE, least=0):
 
 
 Page = collections.namedtuple("Page", ["flat", "mask", "contours", "boxes", "ids", "level", "factor", "offset",
-                                       "source_shape", "doubtful_level", "dark_ink"], defaults=(None, True))
+                                       "source_shape", "doubtful_level", "dark_ink", "polarity_sure"],
+                              defaults=(None, None, True))
 Page.__doc__ = """An image prepared for finding digits, in working pixels: flattened ink, its
 binary mask, the blobs' outer contours, [x, y, w, h, box area] per kept blob and its contour's
 index, the ink threshold, how to map a box back to source pixels (scale, padding, and the
 source picture's (height, width)), a lower threshold that may be the writing's (threshold.Levels),
-and whether the ink is darker than the paper (is_dark_on_light)."""
+whether the ink is darker than the paper (None when not decided by prepare) and whether that
+was sure (ink_polarity)."""
 
 
 def pad_small(gray, small_side=128):
@@ -266,11 +275,13 @@ def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_
     source = to_grayscale(image)
     work, factor, offset = padded_working_copy(source, side, least)
     small = quarter_size(work)
-    dark_ink = is_dark_on_light(work, small) if dark_ink is None else dark_ink
+    sure = True
+    if dark_ink is None:
+        dark_ink, sure = ink_polarity(work, small)
     ink, ink_small = ink_image(work, small, dark_ink)
     page = page_from_ink(ink, ink_small, factor, offset, source.shape, for_the_light(options, small), divisor,
                          at_level)
-    return page._replace(dark_ink=dark_ink)
+    return page._replace(dark_ink=dark_ink, polarity_sure=sure)
 
 
 def padded_working_copy(gray, side=WORKING_SIDE, least=SMALL_PICTURE):

@@ -214,6 +214,12 @@ def plan_kinds(rng, count, no_digit_share):
     return [plan[i] for i in rng.permutation(count)]
 
 
+def page_of_set(images, labels, count, seed, index, no_digit_share=0.2):
+    """Page `index` of make_page_set(images, labels, count, seed, no_digit_share), made alone."""
+    kinds = plan_kinds(np.random.default_rng([seed, count]), count, no_digit_share)
+    return make_page(np.random.default_rng([seed, index]), images, labels, kinds[index])
+
+
 def make_page_set(images, labels, count, seed=0, no_digit_share=0.2):
     """`count` pages, the same pixels for the same seed; at least `no_digit_share` digit-free.
 

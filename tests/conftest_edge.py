@@ -63,9 +63,7 @@ def harder_set_page(seed, index):
     pages for seed 0, 300 for the others), remade alone."""
     from edge_runtime import synthetic_pages
     images, labels = mnist_test_arrays()
-    count = 500 if seed == 0 else 300
-    kinds = synthetic_pages.plan_kinds(np.random.default_rng([seed, count]), count, 0.2)
-    return synthetic_pages.make_page(np.random.default_rng([seed, index]), images, labels, kinds[index])
+    return synthetic_pages.page_of_set(images, labels, 500 if seed == 0 else 300, seed, index)
 
 
 def example_number(path):

@@ -193,21 +193,24 @@ def test_the_largest_bright_region_is_found_from_the_centre_or_by_labelling_them
 # (seed, page) of the harder set (scripts/make_page_set.py): a sheet on a textured grey desk
 # with a shadow across it, once taken for light ink (the desk's bright grain made the bright
 # tail the longer). The page of 40 digits read "007500" (tests/test_edge_classify.py).
+# Not surely: an unevenly lit chalk board's tails look alike (tests/test_edge_classify.py).
 SHADED_SHEETS_ON_TEXTURED_DESKS = [(0, 77), (0, 112), (2, 150), (2, 152)]
 
 
-def test_a_shaded_sheet_on_a_textured_desk_is_dark_ink_on_light_paper():
+def test_a_shaded_sheet_on_a_textured_desk_is_not_surely_light_ink():
+    """So it is read both ways (classify.other_polarity)."""
     for seed, index in SHADED_SHEETS_ON_TEXTURED_DESKS:
         page = harder_set_page(seed, index)
         assert "".join(page.lines)  # pages with digits
         work, _, _ = preprocess.padded_working_copy(preprocess.to_grayscale(page.image))
-        assert preprocess.is_dark_on_light(work), (seed, index)
+        dark_ink, sure = preprocess.ink_polarity(work)
+        assert dark_ink or not sure, (seed, index)
 
 
 def test_chalk_on_a_board_is_light_ink_on_dark():
     board = np.full((480, 640), 40, np.uint8)
     cv2.putText(board, "72", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 210, 10)
-    assert not preprocess.is_dark_on_light(board)
+    assert preprocess.ink_polarity(board) == (False, True)
 
 
 def test_an_empty_array_is_a_value_error_not_an_opencv_crash():

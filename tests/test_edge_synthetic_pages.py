@@ -15,6 +15,15 @@ def page_set(count, seed=0):
     return synthetic_pages.make_page_set(images, labels, count, seed=seed)
 
 
+def test_one_page_of_a_set_is_made_alone_as_in_the_set():
+    images, labels = mnist_test_arrays()
+    pages = synthetic_pages.make_page_set(images, labels, 12, seed=3)
+    for index in (0, 7, 11):
+        alone = synthetic_pages.page_of_set(images, labels, 12, 3, index)
+        np.testing.assert_array_equal(alone.image, pages[index].image)
+        assert (alone.lines, alone.boxes, alone.kind) == (pages[index].lines, pages[index].boxes, pages[index].kind)
+
+
 def test_same_seed_same_pixels_other_seed_other_pixels():
     images, labels = mnist_test_arrays()
     first = synthetic_pages.make_page_set(images, labels, 12, seed=3)

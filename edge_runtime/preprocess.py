@@ -31,6 +31,10 @@ POLARITY_KERNEL = 3  # pixels of the quarter-size copy: wider than a pen stroke,
 # The dark tail (median - darkest) at least this share of the range (darkest to brightest) is
 # too close to the bright one to call the ink light surely on the tails alone (ink_polarity).
 LIGHT_TAILS = 0.25
+# ...unless next to nothing stands out from the grain either way (black-hat plus top-hat under
+# this much a pixel of the quarter-size copy): blank or flat paper, nothing to read twice
+# (noisy blank paper 0.0003 or less; the shaded sheets read as light ink 0.28-4.5).
+BLANK_STROKES = 0.01
 POLARITY_NOISE = 12  # grey levels of paper grain and sensor noise, ignored when weighing strokes
 
 # The brightest 1 % of a well-lit picture is at least this bright (165-248 on the real photos,
@@ -137,7 +141,7 @@ def ink_polarity(gray, small=None):
         low, high = int(gray.min()), int(gray.max())
     if (median - low) > (high - median):
         return True, True
-    return False, (median - low) < LIGHT_TAILS * (high - low)
+    return False, (median - low) < LIGHT_TAILS * (high - low) or dark + bright < BLANK_STROKES * small.size
 
 
 def has_sheet_of_paper(small):
@@ -248,7 +252,7 @@ binary mask, the blobs' outer contours, [x, y, w, h, box area] per kept blob and
 index, the ink threshold, how to map a box back to source pixels (scale, padding, and the
 source picture's (height, width)), a lower threshold that may be the writing's (threshold.Levels),
 whether the ink is darker than the paper (None when not decided by prepare) and whether that
-was sure (ink_polarity)."""
+was decided surely or given (ink_polarity)."""
 
 
 def pad_small(gray, small_side=128):
@@ -270,8 +274,9 @@ def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_
     the ink and its components: everything but decisions. `divisor`: the lighting correction's
     kernel is the picture's shorter side over it (flatten_background). `at_level`: the ink
     threshold to use instead of finding one (a page's doubtful level, threshold.Levels).
-    `dark_ink`: the picture's polarity when a first look decided it (Page.dark_ink): decided
-    again on a close-up's few pixels, a big blurred marker digit's strokes passed for paper."""
+    `dark_ink`: the picture's polarity when decided already (a first look's, or its opposite:
+    classify.other_polarity); decided again on a close-up's few pixels, a big blurred marker
+    digit's strokes passed for paper."""
     source = to_grayscale(image)
     work, factor, offset = padded_working_copy(source, side, least)
     small = quarter_size(work)

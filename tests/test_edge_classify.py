@@ -111,7 +111,7 @@ def test_a_close_up_keeps_the_first_looks_polarity():
 def test_chalk_on_an_unevenly_lit_board_is_read_as_light_ink():
     """A board growing 80 grey levels lighter across, with noise: its tails look alike, as a
     shaded sheet's on a textured desk do, and its thick chalk strokes lean dark to the
-    black-hat. Taken for dark ink whenever the strokes leaned so, it read wrong."""
+    black-hat. Taken for dark ink whenever the strokes leaned so, it read as nothing."""
     board = np.full((480, 640), 40, np.float32) + np.linspace(0, 80, 640, dtype=np.float32)[None, :]
     board = np.clip(board + np.random.default_rng(0).normal(0, 10, board.shape), 0, 255).astype(np.uint8)
     cv2.putText(board, "72", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 210, 10)

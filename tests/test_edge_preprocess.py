@@ -207,6 +207,18 @@ def test_a_shaded_sheet_on_a_textured_desk_is_not_surely_light_ink():
         assert dark_ink or not sure, (seed, index)
 
 
+def test_blank_paper_and_the_benchmark_frames_are_read_one_way_only():
+    """Reading a picture both ways (classify.other_polarity) is for tails that look alike over
+    real strokes; flat or noisy blank paper has none, and the benchmark's frames must not pay."""
+    from edge_runtime import benchmark
+    rng = np.random.default_rng(0)
+    noisy = np.clip(205 + rng.normal(0, 5, (480, 640)), 0, 255).astype(np.uint8)
+    for picture in (np.full((480, 640), 205, np.uint8), noisy, benchmark.speckled_frame(), benchmark.blobby_frame()):
+        work, _, _ = preprocess.padded_working_copy(preprocess.to_grayscale(picture))
+        assert preprocess.ink_polarity(work)[1]
+    assert preprocess.prepare(noisy, dark_ink=False).polarity_sure  # given, not decided again
+
+
 def test_chalk_on_a_board_is_light_ink_on_dark():
     board = np.full((480, 640), 40, np.uint8)
     cv2.putText(board, "72", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 210, 10)

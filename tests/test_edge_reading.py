@@ -228,10 +228,11 @@ def written_at_twice_the_size(digits, paper=225):
 
 def test_a_9_7_or_4_with_a_long_tail_is_read_by_its_head():
     """ "3?5" with the middle digit's tail stretched five times: whole, squeezed into 20x20,
-    it reads as a 1 the rejecter doubts. Measured: 44 of 120 rows read exactly (9s 18, 7s 15,
-    4s 11 of 40), 11 without reading the head (8, 1, 2); real-photos-dev's long-tailed 9 and 7
-    were lost that way. Of the other 76 rows, 35 still read a 1, 31 lose the tall digit ("35")
-    and 4 read another digit from its head (385 twice, 305, 325)."""
+    it reads as a 1 the rejecter doubts. Measured: 55 of 120 rows read exactly (9s 21, 7s 19,
+    4s 15 of 40); 44 with one head, twice the width tall (18, 15, 11); 11 without reading the
+    head (8, 1, 2). real-photos-dev's long-tailed 9s and 7 were lost that way. Of the other 65
+    rows, 28 still read a 1, 20 lose the tall digit ("35") and 17 read another digit from a
+    head (385 five times)."""
     images, labels = mnist_test_arrays()
     model = load_model(INT8_MODEL)
     threes, fives = np.flatnonzero(labels == 3)[:40], np.flatnonzero(labels == 5)[:40]
@@ -241,7 +242,7 @@ def test_a_9_7_or_4_with_a_long_tail_is_read_by_its_head():
             page = written_at_twice_the_size([images[three], long_tailed(images[middle]), images[five]])
             right += classify.read_number(classify.classify_image(model, page)) == f"3{label}5"
     print(f"long-tailed rows: {right}/120 read exactly")
-    assert right >= 36
+    assert right >= 48
 
 
 def test_a_tall_1_read_by_its_head_stays_a_1():

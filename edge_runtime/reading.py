@@ -41,11 +41,12 @@ FITS_LINE_SCORE = 0.9       # a crop read this confidently...
 FITS_LINE_HEIGHT = 1.25    # ...and as tall as its line's sure digits, give or take this factor
 # A 1 written alone has no line to back it, and the rejecter takes its stroke for a rule
 # (0.012-0.137 on the easier photo set's three lone 1s, all dropped). The only reading of the
-# picture (over the least score; lines of text count too), read as 1 at least SURE, not ruled out (LENIENT_PROBABILITY) and at least this
-# share of the picture's height is kept: the easier photo set read 1,476 of 1,501 digits
-# instead of 1,473; on 600 generated pages without digits it read 1 false digit more (138 in
-# all); the harder set, the letter pages and the real photos read the same. Without the
-# height floor the 300 pages of one seed read 3 more (16-46 pixel strokes on 768-pixel pages).
+# picture (over the least score; lines of text count too), read as 1 at least SURE, not ruled
+# out (LENIENT_PROBABILITY) and at least this share of the picture's height is kept: the
+# easier photo set read 1,476 of 1,501 digits instead of 1,473; on 600 generated pages without
+# digits it read 1 false digit more (138 in all); the harder set, the letter pages and the real
+# photos read the same. Without the height floor the 300 pages of one seed read 3 more (16-46
+# pixel strokes on 768-pixel pages).
 LONE_ONE_HEIGHT = 0.1
 # A line holding at least this many crops the rejecter turns down outright (under
 # LENIENT_PROBABILITY) and none it finds at least TEXT_SURE likely to be a digit is text: a
@@ -165,16 +166,23 @@ def read_by_its_head(model, page, region, options, readings):
         return readings, 0
     heads, crops = [], 0
     for share in TAILED_TOPS:
-        head = read_piece(model, page, segment.Region((x, y, w, max(1, round(share * w))), region.ids, None), options)
+        top = segment.Region((x, y, w, max(1, round(share * w))), region.ids, None)
+        head = read_piece(model, page, top, options)
         crops += 1 if head is None else 2  # classified, then judged
         if head is not None:
             heads.append(judged(model, head))
-    heads = [r for r in heads if r.label != "1" and r.score >= TAILED_SCORE and r.digit_probability >= TAILED_PROBABILITY]
+    heads = [r for r in heads if is_another_digit(r)]
     if not heads:
         return readings, crops
     head = max(heads, key=lambda r: r.score * r.digit_probability)
     return [readings[0]._replace(label=head.label, score=head.score, image=head.image,
                                  digit_probability=head.digit_probability)], crops
+
+
+def is_another_digit(head):
+    """A long tail's head read as a digit other than 1, surely (TAILED_SCORE) and more likely
+    one digit than not (TAILED_PROBABILITY)."""
+    return head.label != "1" and head.score >= TAILED_SCORE and head.digit_probability >= TAILED_PROBABILITY
 
 
 def judged(model, reading):

@@ -251,7 +251,7 @@ def test_a_tall_1_read_by_its_head_stays_a_1():
     tall 1 as too tall for its line, one the 3 too), and no 1 read as another digit."""
     images, labels = mnist_test_arrays()
     model = load_model(INT8_MODEL)
-    rows = list(zip(np.flatnonzero(labels == 3)[:40], np.flatnonzero(labels == 1)[:40], np.flatnonzero(labels == 5)[:40]))
+    rows = list(zip(*(np.flatnonzero(labels == digit)[:40] for digit in (3, 1, 5))))
     as_written = [classify.read_number(classify.classify_image(model, written_at_twice_the_size(
         [images[three], images[one], images[five]]))) for three, one, five in rows]
     stretched = [classify.read_number(classify.classify_image(model, written_at_twice_the_size(

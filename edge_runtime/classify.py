@@ -133,10 +133,7 @@ def second_opinion(model, gray, page, readings, min_score, options):
     SECOND_LOOK_GAIN times the first look's plus SECOND_LOOK_MARGIN (about two sure digits).
     Whether faint tones are writing or grain, the classifier and the rejecter tell."""
     other = preprocess.prepare(gray, options, at_level=page.doubtful_level, dark_ink=page.dark_ink)
-    found = read_confident(model, other, min_score, options)
-    if total_evidence(found) > SECOND_LOOK_GAIN * total_evidence(readings) + SECOND_LOOK_MARGIN:
-        return other, found
-    return page, readings
+    return clearly_surer(model, page, readings, other, min_score, options)
 
 
 def other_polarity(model, gray, page, readings, min_score, options):
@@ -145,6 +142,12 @@ def other_polarity(model, gray, page, readings, min_score, options):
     polarity the tails call light but not surely (preprocess.ink_polarity): a sheet on a
     textured desk under a shadow, or chalk on an unevenly lit board."""
     other = preprocess.prepare(gray, options, dark_ink=not page.dark_ink)
+    return clearly_surer(model, page, readings, other, min_score, options)
+
+
+def clearly_surer(model, page, readings, other, min_score, options):
+    """(page, readings): the `other` page and its readings when their summed evidence beats
+    SECOND_LOOK_GAIN times the first look's plus SECOND_LOOK_MARGIN, else the first look's."""
     found = read_confident(model, other, min_score, options)
     if total_evidence(found) > SECOND_LOOK_GAIN * total_evidence(readings) + SECOND_LOOK_MARGIN:
         return other, found

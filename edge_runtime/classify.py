@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from edge_runtime import image_files, preprocess, reading, straighten
+from edge_runtime import grayscale, image_files, preprocess, reading, straighten
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
 # A picture read again at its doubtful threshold (second_opinion) is taken at that level when
@@ -53,7 +53,7 @@ def label_digits(model, candidates, min_score=DEFAULT_MIN_SCORE):
 
 def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess.FindOptions()):
     """Digits found in a gray or BGR image, in reading order: lines top to bottom, each left to right."""
-    gray = preprocess.to_grayscale(image)
+    gray = grayscale.to_grayscale(image)
     if preprocess.is_mnist_style(gray):
         return label_digits(model, preprocess.mnist_passthrough(gray), min_score)
     page, confident = look(model, gray, min_score, options)
@@ -139,7 +139,7 @@ def second_opinion(model, gray, page, readings, min_score, options):
 def other_polarity(model, gray, page, readings, min_score, options):
     """(page, readings): the first look's, or the picture's read with its ink the other way
     round when those readings are clearly surer (as second_opinion's). For a picture whose
-    polarity the tails call light but not surely (preprocess.ink_polarity): a sheet on a
+    polarity the tails call light but not surely (polarity.ink_polarity): a sheet on a
     textured desk under a shadow, or chalk on an unevenly lit board."""
     other = preprocess.prepare(gray, options, dark_ink=not page.dark_ink)
     return clearly_surer(model, page, readings, other, min_score, options)

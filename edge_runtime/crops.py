@@ -10,7 +10,7 @@ pieces that belong to it) is that digit, and digit_crop prepares it.
 import cv2
 import numpy as np
 
-from edge_runtime import digit_crop, preprocess, segment
+from edge_runtime import digit_crop, grayscale, preprocess, segment
 
 # A tiny crop (an 8x8 scan cell, a 12-pixel webcam digit) is enlarged until its longer side
 # has this many pixels before it is prepared: thresholding and stroke measurement need a
@@ -22,7 +22,7 @@ def prepare_crop(image, options=preprocess.FindOptions()):
     """(28, 28) uint8, white digit on black, for any gray/BGR picture of one digit, dark ink on
     light paper or the reverse. A 28x28 picture that already is MNIST-like comes back unchanged
     (a copy). ValueError when the picture holds no ink."""
-    gray = preprocess.to_grayscale(image)
+    gray = grayscale.to_grayscale(image)
     if preprocess.is_mnist_style(gray):
         return np.array(gray)
     page = prepare_page(enlarge_small(gray), options)
@@ -35,11 +35,11 @@ def prepare_crop(image, options=preprocess.FindOptions()):
 
 def is_dark_on_light(gray):
     """A crop's frame is paper: ink is whichever end of the histogram lies further from the
-    border's median. (preprocess.is_dark_on_light judges whole scenes: a thick white digit
+    border's median. (polarity.is_dark_on_light judges whole scenes: a thick white digit
     filling a small picture looks to it like a sheet of paper.)"""
     border = np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
     paper = float(np.median(border))
-    low, high = preprocess.percentiles(gray, (0.02, 0.98))
+    low, high = grayscale.percentiles(gray, (0.02, 0.98))
     return paper - low > high - paper
 
 
@@ -48,7 +48,7 @@ def prepare_page(gray, options):
     the lighting, threshold, find the blobs."""
     work, factor, offset = preprocess.padded_working_copy(gray)
     ink = cv2.bitwise_not(work) if is_dark_on_light(gray) else work
-    options = preprocess.for_the_light(options, preprocess.quarter_size(work))
+    options = preprocess.for_the_light(options, grayscale.quarter_size(work))
     return preprocess.page_from_ink(ink, None, factor, offset, gray.shape, options)
 
 

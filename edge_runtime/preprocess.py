@@ -3,8 +3,9 @@
 An MNIST model fed a raw photo scores near chance, because MNIST digits were prepared in a
 specific way: white on black, the digit's longest side fitted into 20x20 keeping its aspect
 ratio, then placed in a 28x28 field so that its centre of mass is the centre. This module
-finds digits in an arbitrary grayscale image (edge_runtime/threshold.py decides what of it is
-ink) and has each one prepared the same way (edge_runtime/digit_crop.py).
+finds digits in an arbitrary grayscale image (edge_runtime/polarity.py decides which way round
+the ink is, edge_runtime/threshold.py what of it is ink) and has each one prepared the same
+way (edge_runtime/digit_crop.py).
 """
 
 import collections
@@ -14,7 +15,7 @@ import math
 import cv2
 import numpy as np
 
-from edge_runtime import digit_crop, lines, pen_ink, segment, shadows, threshold
+from edge_runtime import digit_crop, grayscale, lines, pen_ink, polarity, segment, shadows, threshold
 
 # Work on at most this many pixels along the longest side: the crops end up 20 pixels tall,
 # so more resolution only costs time.
@@ -27,16 +28,6 @@ WORKING_SIDE = 1024
 # frame keeps its size, and so does a tight crop of at most 128 pixels (padded instead).
 SMALL_PICTURE = 480
 ENLARGED_SIDE = 640
-POLARITY_KERNEL = 3  # pixels of the quarter-size copy: wider than a pen stroke, narrower than gaps between strokes
-# The dark tail (median - darkest) at least this share of the range (darkest to brightest) is
-# too close to the bright one to call the ink light surely on the tails alone (ink_polarity).
-LIGHT_TAILS = 0.25
-# ...unless next to nothing stands out from the grain either way (black-hat plus top-hat under
-# this much a pixel of the quarter-size copy): blank or flat paper, nothing to read twice
-# (noisy blank paper 0.0003 or less; the shaded sheets read as light ink 0.28-4.5).
-BLANK_STROKES = 0.01
-POLARITY_NOISE = 12  # grey levels of paper grain and sensor noise, ignored when weighing strokes
-
 # The brightest 1 % of a well-lit picture is at least this bright (165-248 on the real photos,
 # over 165 on 95 % of the generated pages); in a dimmer one the threshold's floor is lower...
 WELL_LIT = 150
@@ -77,110 +68,6 @@ class FindOptions:
     max_crops: int = 120               # crops classified + cut judgements per 640x480, then no more cuts
 
 
-def to_grayscale(image):
-    """uint8 2-D image from gray, BGR, BGRA or 16-bit input; ValueError for anything else."""
-    pixels = np.asarray(image)
-    if pixels.dtype == np.uint16:
-        pixels = (pixels >> 8).astype(np.uint8)
-    if pixels.dtype != np.uint8:
-        raise ValueError(f"expected uint8 or uint16 pixels, got {pixels.dtype} (shape {pixels.shape})")
-    if pixels.size == 0:
-        raise ValueError(f"empty image (shape {pixels.shape})")
-    if pixels.ndim == 3 and pixels.shape[2] == 1:
-        pixels = pixels[:, :, 0]
-    if pixels.ndim == 2:
-        return pixels
-    if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
-        code = cv2.COLOR_BGR2GRAY if pixels.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
-        return cv2.cvtColor(pixels, code)
-    raise ValueError(f"expected a gray or colour image, got shape {pixels.shape}")
-
-
-def percentiles(gray, fractions):
-    """Pixel values at the given fractions of the image, from its histogram (cheap per frame)."""
-    histogram = cv2.calcHist([np.ascontiguousarray(gray)], [0], None, [256], [0, 256]).ravel()
-    cumulative = np.cumsum(histogram)
-    return [int(np.searchsorted(cumulative, f * cumulative[-1])) for f in fractions]
-
-
-def is_dark_on_light(gray, small=None):
-    """True when ink is darker than the paper (the common case for photos): ink_polarity's call."""
-    return ink_polarity(gray, small)[0]
-
-
-def ink_polarity(gray, small=None):
-    """(dark ink?, sure?): whether ink is darker than the paper, and whether that is sure
-    enough to read the picture one way only.
-
-    Decided on a quarter-size copy (`small`, made here if not given), in this order:
-    1. A large, compact bright region is a sheet of paper (on a desk or filling the frame):
-       dark ink. A dark desk filling most of the frame no longer makes the page "ink" (the
-       global median decided before, and such a page read as one big blob).
-    2. Thin strokes: a closing with a small kernel fills dark strokes in (black-hat), an
-       opening takes bright ones out (top-hat); clearly more of one is the ink (chalk on a
-       board, a white-on-black scan).
-    3. Otherwise the paper is most of the picture, and the histogram's tails decide: light
-       ink when the bright tail is the longer. Not surely when the dark tail is a quarter of
-       the range or more (LIGHT_TAILS): a sheet on a textured grey desk with a shadow across
-       it fails the sheet test (its lit part is no compact region) and the desk's bright
-       grain lengthens the bright tail (dark tails 0.29-0.48 on the 5 generated pages with
-       digits read as light ink; a page of 40 digits read "007500"), but so does an unevenly
-       lit chalk board or a dark page inverted (0.26-0.49): classify.look reads such a
-       picture both ways.
-    """
-    small = quarter_size(gray) if small is None else small
-    if min(small.shape) >= 16 and has_sheet_of_paper(small):
-        return True, True
-    kernel = np.ones((POLARITY_KERNEL, POLARITY_KERNEL), np.uint8)
-    dark = strong_sum(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel))
-    bright = strong_sum(cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel))
-    if max(dark, bright) > 2.0 * min(dark, bright) + 0.2 * small.size:
-        return dark > bright, True
-    low, median, high = percentiles(gray, (0.0005, 0.5, 0.9995))
-    if median - low == high - median:
-        low, high = int(gray.min()), int(gray.max())
-    if (median - low) > (high - median):
-        return True, True
-    return False, (median - low) < LIGHT_TAILS * (high - low) or dark + bright < BLANK_STROKES * small.size
-
-
-def has_sheet_of_paper(small):
-    """A bright region of at least a tenth of the picture that fills most of its box: paper,
-    not strokes (even a frame-filling white digit fills far less of its box)."""
-    blurred = cv2.GaussianBlur(small, (5, 5), 0)
-    otsu, bright = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    dark = blurred[bright == 0]
-    dark_side = float(dark.mean()) if dark.size else otsu
-    if otsu - dark_side < 25:  # no real light/dark split: blank paper, or one flat colour
-        return False
-    area, box = largest_bright_region(bright)
-    return area >= 0.1 * small.size and area >= 0.6 * box
-
-
-def largest_bright_region(bright):
-    """(area, bounding box area) of the largest 4-connected region of a binary image's 255s,
-    (0, 0) when there is none. A sheet of paper usually covers the picture's centre: filled
-    from there (a sixth of the time of labelling every region), the region is the largest
-    when it holds over half of the bright pixels; otherwise every region is labelled."""
-    height, width = bright.shape
-    if bright[height // 2, width // 2]:
-        flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (255 << 8)
-        mask = np.zeros((height + 2, width + 2), np.uint8)
-        area, _, _, (_, _, w, h) = cv2.floodFill(bright, mask, (width // 2, height // 2), 0, 0, 0, flags)
-        if 2 * area > cv2.countNonZero(bright):
-            return area, w * h
-    count, _, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
-    if count < 2:
-        return 0, 0
-    largest = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
-    return int(largest[cv2.CC_STAT_AREA]), int(largest[cv2.CC_STAT_WIDTH] * largest[cv2.CC_STAT_HEIGHT])
-
-
-def strong_sum(response):
-    """Sum of a morphological response above paper grain and sensor noise."""
-    return float(cv2.subtract(response, POLARITY_NOISE).sum())
-
-
 def sharpened(gray, sigma=SHARPEN_SIGMA, amount=SHARPEN_AMOUNT):
     """The picture with its edges steepened (an unsharp mask: `amount` times the difference
     from a Gaussian blur of `sigma` pixels added): writing out of focus stands out from the
@@ -188,17 +75,11 @@ def sharpened(gray, sigma=SHARPEN_SIGMA, amount=SHARPEN_AMOUNT):
     return cv2.addWeighted(gray, 1.0 + amount, cv2.GaussianBlur(gray, (0, 0), sigma), -amount, 0)
 
 
-def quarter_size(gray):
-    """A quarter-size copy: enough for the picture's layout (polarity, lighting)."""
-    height, width = gray.shape
-    return cv2.resize(gray, (max(1, width // 4), max(1, height // 4)), interpolation=cv2.INTER_AREA)
-
-
 def ink_image(gray, small=None, dark_ink=None):
     """(ink, its quarter-size copy): ink bright and paper dark, whatever the input's polarity
     (`dark_ink`, decided here when not given)."""
-    small = quarter_size(gray) if small is None else small
-    dark_ink = is_dark_on_light(gray, small) if dark_ink is None else dark_ink
+    small = grayscale.quarter_size(gray) if small is None else small
+    dark_ink = polarity.is_dark_on_light(gray, small) if dark_ink is None else dark_ink
     if dark_ink:
         return cv2.bitwise_not(gray), cv2.bitwise_not(small)
     return gray, small
@@ -220,7 +101,7 @@ def flatten_background(ink, small=None, divisor=BACKGROUND_DIVISOR):
     `small` because the background is smooth.
     """
     height, width = ink.shape
-    small = quarter_size(ink) if small is None else small
+    small = grayscale.quarter_size(ink) if small is None else small
     side = max(5, min(small.shape) // divisor) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
     background = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
@@ -252,7 +133,7 @@ binary mask, the blobs' outer contours, [x, y, w, h, box area] per kept blob and
 index, the ink threshold, how to map a box back to source pixels (scale, padding, and the
 source picture's (height, width)), a lower threshold that may be the writing's (threshold.Levels),
 whether the ink is darker than the paper (None when not decided by prepare) and whether that
-was decided surely or given (ink_polarity)."""
+was decided surely or given (polarity.ink_polarity)."""
 
 
 def pad_small(gray, small_side=128):
@@ -264,7 +145,7 @@ def pad_small(gray, small_side=128):
     if max(gray.shape) > small_side:
         return gray, 0
     pad = max(4, max(gray.shape) // 2)
-    paper = percentiles(gray, (0.5,))[0]
+    paper = grayscale.percentiles(gray, (0.5,))[0]
     return cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper), pad
 
 
@@ -277,12 +158,12 @@ def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_
     `dark_ink`: the picture's polarity when decided already (a first look's, or its opposite:
     classify.other_polarity); decided again on a close-up's few pixels, a big blurred marker
     digit's strokes passed for paper."""
-    source = to_grayscale(image)
+    source = grayscale.to_grayscale(image)
     work, factor, offset = padded_working_copy(source, side, least)
-    small = quarter_size(work)
+    small = grayscale.quarter_size(work)
     sure = True
     if dark_ink is None:
-        dark_ink, sure = ink_polarity(work, small)
+        dark_ink, sure = polarity.ink_polarity(work, small)
     ink, ink_small = ink_image(work, small, dark_ink)
     page = page_from_ink(ink, ink_small, factor, offset, source.shape, for_the_light(options, small), divisor,
                          at_level)
@@ -307,7 +188,7 @@ def exposure(small):
     LEAST_EXPOSURE to 1: ink on paper photographed in dim light is as much fainter as the
     paper is darker, and the threshold's floor must fall with it. (On a chalkboard it is the
     chalk when chalk covers 1 % of the picture, else the board.)"""
-    brightest = percentiles(small, (EXPOSURE_PERCENTILE,))[0]
+    brightest = grayscale.percentiles(small, (EXPOSURE_PERCENTILE,))[0]
     return min(1.0, max(brightest / WELL_LIT, LEAST_EXPOSURE))
 
 
@@ -427,7 +308,7 @@ def find_digits(image, options=FindOptions()):
     Geometry only: touching digits stay one candidate here; edge_runtime/reading.py splits
     them with the classifier's help.
     """
-    gray = to_grayscale(image)
+    gray = grayscale.to_grayscale(image)
     if is_mnist_style(gray):
         return mnist_passthrough(gray)
     page = prepare(gray, options)

@@ -9,7 +9,7 @@ import pytest
 
 from conftest_edge import (EXAMPLES_DIR, FLOAT_MODEL, INT8_MODEL, digits_png_path, example_number,
                            harder_set_page, load_model, mnist_test_arrays, photo_set, rows_read_exactly, written_row)
-from edge_runtime import classify, image_files, preprocess, synthetic
+from edge_runtime import classify, grayscale, image_files, preprocess, synthetic
 
 
 def test_top_class_and_number_string_are_pure_functions():
@@ -90,7 +90,7 @@ def test_a_1_alone_on_the_paper_is_read():
 
 def test_a_shaded_sheet_of_40_digits_on_a_textured_desk_is_read_exactly():
     """Page 152 of the harder set's seed 2: read as light ink, it read "007500"; its
-    polarity is not sure (preprocess.ink_polarity), and read the other way it is clearly
+    polarity is not sure (polarity.ink_polarity), and read the other way it is clearly
     surer (classify.other_polarity)."""
     page = harder_set_page(2, 152)
     number = classify.read_number(classify.classify_image(load_model(INT8_MODEL), page.image, 0.5))
@@ -188,7 +188,7 @@ def test_a_second_opinion_at_the_doubtful_level_is_taken_only_when_clearly_surer
     that the lower level reads too."""
     model, options = load_model(INT8_MODEL), preprocess.FindOptions()
     frame = cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*.jpg"))), cv2.IMREAD_COLOR)
-    gray = preprocess.to_grayscale(frame)
+    gray = grayscale.to_grayscale(frame)
     page = preprocess.prepare(gray)
     readings = classify.read_confident(model, page, 0.5, options)
     assert len(readings) == 5 and all(classify.evidence(r) > 0.85 for r in readings)
@@ -226,7 +226,7 @@ def test_a_sharp_picture_read_well_is_not_read_again_sharpened(monkeypatch):
     """The sharper look is for doubtful readings only: the shipped camera frame's five digits
     average 0.97 evidence, so it costs that frame nothing (it is never sharpened)."""
     model, options = load_model(INT8_MODEL), preprocess.FindOptions()
-    gray = preprocess.to_grayscale(cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*.jpg"))), cv2.IMREAD_COLOR))
+    gray = grayscale.to_grayscale(cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*.jpg"))), cv2.IMREAD_COLOR))
     page, readings = classify.look(model, gray, 0.5, options)
     sharpened = []
     monkeypatch.setattr(preprocess, "sharpened", lambda picture: sharpened.append(picture) or picture)
@@ -239,7 +239,7 @@ def test_doubtful_readings_are_read_again_sharpened_and_the_surer_kept():
     """The same frame's readings made doubtful (0.5 evidence each, 2.5 in all): read again
     sharpened, its five digits sum 4.9, over 1.1 x 2.5 + 1, and that reading is kept."""
     model, options = load_model(INT8_MODEL), preprocess.FindOptions()
-    gray = preprocess.to_grayscale(cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*.jpg"))), cv2.IMREAD_COLOR))
+    gray = grayscale.to_grayscale(cv2.imread(str(next(EXAMPLES_DIR.glob("frame_*.jpg"))), cv2.IMREAD_COLOR))
     page, readings = classify.look(model, gray, 0.5, options)
     doubted = [r._replace(digit_probability=0.5) for r in readings]
     picture, _, chosen = classify.sharper_look(model, gray, page, doubted, 0.5, options)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
-from edge_runtime import classify, preprocess, shadows, synthetic_pages
+from edge_runtime import classify, grayscale, preprocess, shadows, synthetic_pages
 
 ROW = (3, 2, 1, 18, 4, 8, 11, 0)  # MNIST test digits 0, 1, 2, 3, 4, 5, 6, 7
 ROW_TOP, DIGIT_SIDE = 200, 56
@@ -237,7 +237,7 @@ def test_a_desk_in_two_tones_holding_no_writing_is_left_as_it_is(model):
     kinds = synthetic_pages.plan_kinds(np.random.default_rng([2, 300]), 300, 0.2)
     photo = synthetic_pages.make_page(np.random.default_rng([2, 75]), images, labels, kinds[75])
     assert kinds[75] == "no-digit-blank" and not photo.boxes
-    page = prepare_parts(preprocess.to_grayscale(photo.image))
+    page = prepare_parts(grayscale.to_grayscale(photo.image))
     flat, mask, level = page["flat"], page["mask"], page["level"]
     between = shadows.two_toned(flat[::shadows.SAMPLE, ::shadows.SAMPLE], shadows.sampled(mask), level)
     assert between is not None
@@ -325,7 +325,7 @@ def test_a_frame_with_no_ink_on_its_border_never_splits_its_ink_into_tones(monke
 
 def prepare_parts(gray):
     """The ink, flattened ink, mask and level that preprocess.page_from_ink hands the step."""
-    small = preprocess.quarter_size(gray)
+    small = grayscale.quarter_size(gray)
     ink, ink_small = preprocess.ink_image(gray, small)
     options = preprocess.for_the_light(preprocess.FindOptions(), small)
     flat, mask, level, _ = preprocess.thresholded(ink, ink_small, options)

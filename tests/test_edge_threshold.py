@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import mnist_test_arrays
-from edge_runtime import preprocess, segment, synthetic_pages, threshold
+from edge_runtime import grayscale, preprocess, segment, synthetic_pages, threshold
 
 
 def count_thresholds(monkeypatch):
@@ -226,7 +226,7 @@ def test_a_blank_sheet_under_a_dark_edge_keeps_the_first_threshold():
 
 def flattened_ink(image):
     """The blurred, flattened ink that prepare() thresholds."""
-    work, _ = preprocess.working_copy(preprocess.to_grayscale(image))
+    work, _ = preprocess.working_copy(grayscale.to_grayscale(image))
     ink, small = preprocess.ink_image(work)
     return cv2.GaussianBlur(preprocess.flatten_background(ink, small), (3, 3), 0)
 

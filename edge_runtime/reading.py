@@ -28,6 +28,16 @@ VETTED_PIECE = 0.9
 # exp(-CUT_PENALTY) ~ 0.5: a whole-blob reading this sure beats any cut, so cuts are skipped,
 # unless the rejecter doubts the blob as one digit (is_sure).
 SURE = 0.95
+# A run already cut into two or more digits is cut finer when every piece of the finer cut is
+# read at FINER_SCORE or more and the rejecter finds each at least VETTED_PIECE likely one digit
+# (finer_cut). The count a run's width suggests rests on the writer's digit width, and where
+# most digits touch there are too few free ones to measure it (typical_aspect's default): "981"
+# read "98", the "81" one 8 at 0.98, though each of its three pieces read at 0.99 or more and
+# the rejecter found each 0.96 or more likely one digit. Measured on the harder sets' 70
+# touching pages: 18 more digits read right on seed 0 (recall 96.92 -> 97.09 %); only touching
+# pages and 2 letter pages read differently. Letting a whole blob be cut so (not only a run
+# already cut) split wide 0s into "67" on other pages.
+FINER_SCORE = 0.99
 
 # The rejecter must find a crop at least this likely to be one digit, or it is dropped...
 MIN_DIGIT_PROBABILITY = 0.3
@@ -134,6 +144,7 @@ def read_region(model, page, region, options, aspect, cuts=True):
     rejecter_helps = cutting and model.rejecter is not None
     best, best_score, crops = [], -math.inf, 0
     pick, pick_score = [], -math.inf  # the rejecter's pick: its evidence added
+    sure_cuts = []  # cuts whose every piece the classifier reads at FINER_SCORE (finer_cut)
     for count in counts:
         if is_sure(best, expected):
             break
@@ -150,11 +161,31 @@ def read_region(model, page, region, options, aspect, cuts=True):
                     pick, pick_score = readings, combined
             if score > best_score:
                 best, best_score = readings, score
+            if rejecter_helps and len(readings) > 1 and all(r.score >= FINER_SCORE for r in readings):
+                sure_cuts.append(readings)
     chosen = [judged(model, r) for r in vetted_choice(best, pick, options)]
+    chosen, judgements = finer_cut(model, chosen, sure_cuts, options)
+    crops += judgements
     if not cuts:
         return chosen, crops
     chosen, heads = read_by_its_head(model, page, region, options, chosen)
     return chosen, crops + heads
+
+
+def finer_cut(model, chosen, sure_cuts, options):
+    """(readings, pieces judged): a run cut into two or more digits (`chosen`) cut finer, into
+    the fewest more pieces of the `sure_cuts` that the rejecter finds each at least VETTED_PIECE
+    likely one digit and none too wide to keep (see FINER_SCORE); else `chosen`. A blob read
+    whole stays whole: halves of a wide 0 read surely as "6" and "7"."""
+    if len(chosen) < 2:
+        return chosen, 0
+    judgements = 0
+    for cut in sorted((cut for cut in sure_cuts if len(cut) > len(chosen)), key=len):
+        judgements += sum(r.digit_probability is None for r in cut)
+        cut = [judged(model, r) for r in cut]
+        if all(r.digit_probability >= VETTED_PIECE and not is_too_wide(r.box, options) for r in cut):
+            return cut, judgements
+    return chosen, judgements
 
 
 def read_by_its_head(model, page, region, options, readings):

@@ -186,10 +186,6 @@ def touching_run(digits):
     return 230 - (canvas.astype(np.float32) * 0.8).astype(np.uint8)
 
 
-def touching_pair(left, right):
-    return touching_run([left, right])
-
-
 def test_touching_mnist_digits_are_cut_and_read_as_two():
     """Pairs of test digits whose ink forms one blob: whole, each would read as one digit.
     Measured: 13 of 60 right, 9 with the classifier's choice alone (no say for the rejecter,
@@ -205,7 +201,7 @@ def test_touching_mnist_digits_are_cut_and_read_as_two():
     right = blobs = 0
     while blobs < 60:
         i, j = rng.integers(0, 2000, 2)
-        photo = touching_pair(images[i], images[j])
+        photo = touching_run([images[i], images[j]])
         if len(preprocess.candidate_regions(preprocess.prepare(photo))) != 1:
             continue  # these two happen not to touch
         blobs += 1
@@ -215,28 +211,34 @@ def test_touching_mnist_digits_are_cut_and_read_as_two():
 
 
 def test_a_run_already_cut_is_cut_finer_when_every_finer_piece_is_sure():
-    """finer_cut: "981" read "98" (the "81" one 8) when each of three pieces reads surely and
-    the rejecter finds each likely one digit; never a blob read whole, nor a finer cut the
-    rejecter doubts in any piece, nor one with a piece too wide to keep; the fewest more
-    pieces first."""
+    """finer_cut: "981" read "98" (the "81" one 8) when each of three pieces reads SURE, fits
+    one digit's width and the rejecter finds each likely one digit; the fewest more pieces
+    first. Never a blob read whole, a cut no finer, a finer cut with a piece read less surely,
+    too wide or doubted by the rejecter, nor anything without a rejecter."""
     options = preprocess.FindOptions()
+    model = load_model(INT8_MODEL)
     two = [fake("9", 0.996, (0, 0, 21, 39), 1.0), fake("8", 0.98, (21, 0, 44, 39), 0.94)]
     three = [fake("9", 0.996, (0, 0, 21, 39), 1.0), fake("8", 0.992, (21, 0, 27, 39), 1.0),
-             fake("1", 0.996, (48, 0, 17, 39), reading.VETTED_PIECE)]
+             fake("1", reading.SURE, (48, 0, 17, 39), reading.VETTED_PIECE)]
     four = three[:2] + [fake("1", 0.996, (48, 0, 8, 39), 1.0), fake("1", 0.996, (56, 0, 9, 39), 1.0)]
     doubted = three[:2] + [three[2]._replace(digit_probability=0.89)]
+    unsure = three[:2] + [three[2]._replace(score=0.94)]
     too_wide = three[:2] + [three[2]._replace(box=(48, 0, 70, 39))]
-    assert reading.finer_cut(None, two, [three], options) == (three, 0)
-    assert reading.finer_cut(None, two, [four, three], options) == (three, 0)
-    assert reading.finer_cut(None, two, [doubted, four], options) == (four, 0)
-    assert reading.finer_cut(None, two, [doubted, too_wide], options) == (two, 0)
+    assert reading.finer_cut(model, two, [three], options) == (three, 0)
+    assert reading.finer_cut(model, two, [four, three], options) == (three, 0)
+    assert reading.finer_cut(model, two, [doubted, four], options) == (four, 0)
+    assert reading.finer_cut(model, two, [doubted, unsure, too_wide], options) == (two, 0)
+    assert reading.finer_cut(model, two, [[three[0], three[1]]], options) == (two, 0)  # no finer
     whole = [fake("0", 0.99, (0, 0, 40, 39), 1.0)]
-    assert reading.finer_cut(None, whole, [two], options) == (whole, 0)
-    # Pieces not yet judged are judged now, and count against the frame's crop budget.
+    assert reading.finer_cut(model, whole, [two], options) == (whole, 0)
+    assert reading.finer_cut(DigitModel(INT8_MODEL, rejecter=None), two, [three], options) == (two, 0)
+    # Pieces not yet judged are judged now, one by one, and count against the frame's crop budget.
     images, _ = mnist_test_arrays()
-    unjudged = [r._replace(image=images[i], digit_probability=None) for i, r in enumerate(three)]
-    cut, judgements = reading.finer_cut(load_model(INT8_MODEL), two, [unjudged], options)
-    assert judgements == 3 and all(r.digit_probability is not None for r in cut)
+    unjudged = [three[0]] + [r._replace(image=images[i], digit_probability=None) for i, r in enumerate(three[1:])]
+    cut, judgements = reading.finer_cut(model, two, [unjudged], options)
+    assert judgements == 2 and all(r.digit_probability is not None for r in cut)
+    rejected = [three[0]._replace(image=np.zeros((28, 28), np.uint8), digit_probability=None)] + unjudged[1:]
+    assert reading.finer_cut(model, two, [rejected], options) == (two, 1)  # a blank piece: no further
 
 
 def test_runs_of_three_touching_digits_are_cut_into_three():
@@ -327,7 +329,7 @@ def test_a_blob_the_classifier_is_sure_of_but_the_rejecter_doubts_is_still_cut()
     images, labels = mnist_test_arrays()
     assert (labels[257], labels[1225]) == (8, 8)
     model = load_model(INT8_MODEL)
-    photo = touching_pair(images[257], images[1225])
+    photo = touching_run([images[257], images[1225]])
     assert classify.read_number(classify.classify_image(model, photo)) == "88"
 
 
@@ -351,7 +353,7 @@ def test_the_crop_budget_counts_the_rejecters_judgements_of_cuts():
     """A frame stops trying cuts after so many crops; the rejecter's judgements of cuts cost an
     invoke each and count too, but not when there is no rejecter to ask."""
     images, _ = mnist_test_arrays()
-    photo = touching_pair(images[0], images[1])  # a 7 and a 2 in one blob
+    photo = touching_run([images[0], images[1]])  # a 7 and a 2 in one blob
     page = preprocess.prepare(photo)
     options = preprocess.FindOptions()
     [region] = preprocess.candidate_regions(page, options)

@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from edge_runtime import grayscale, image_files, preprocess, reading, straighten
+from edge_runtime import acceptance, grayscale, image_files, preprocess, reading, straighten
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
 # A picture read again at its doubtful threshold (second_opinion) is taken at that level when
@@ -123,7 +123,7 @@ def source_box(page, box, back, shape):
 
 def read_confident(model, page, min_score, options):
     """The page's readings that pass `min_score` and the rejecter, in no particular order."""
-    return reading.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score],
+    return acceptance.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score],
                           preprocess.picture_shape(page))
 
 
@@ -184,9 +184,9 @@ def closer_look(model, gray, page, readings, min_score, options):
 
 
 def is_close_up_digit(candidate, shape):
-    """At least reading.DOMINANT of the picture's height or width, and likely one digit to the
+    """At least acceptance.DOMINANT of the picture's height or width, and likely one digit to the
     rejecter on its own (the close-up look has no line of digits to back it)."""
-    return reading.is_dominant(candidate.box, shape) and candidate.digit_probability >= reading.MIN_DIGIT_PROBABILITY
+    return acceptance.is_dominant(candidate.box, shape) and candidate.digit_probability >= reading.MIN_DIGIT_PROBABILITY
 
 
 def mostly_inside(box, cover):

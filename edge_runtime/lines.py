@@ -140,7 +140,7 @@ def group_lines(boxes):
 @functools.lru_cache(maxsize=4)
 def cached_grouping(boxes):
     """group_lines of a tuple of (x, y, w, h) tuples, remembered: a frame's readings are grouped
-    once to judge them (reading.accept) and again, mostly the same boxes, for their order."""
+    once to judge them (acceptance.accept) and again, mostly the same boxes, for their order."""
     array = box_array(boxes)
     return tuple(tuple(line) for line in reading_order(array, chains(array)))
 

@@ -56,7 +56,7 @@ SPAN = 0.5  # of the picture's width or height: a shadow cast by a hand or a pho
 # A shadow is broader than MIN_HALF_WIDTH somewhere: in the sample, ink that survives this
 # many erosions by a 3x3 square (a little less broad, the sample's pixels being coarse).
 BROAD_EROSIONS = int(MIN_HALF_WIDTH // SAMPLE) - 1
-PROMINENT = 0.3  # of the picture's width or height: writing the camera was pointed at (as reading.DOMINANT)
+PROMINENT = 0.3  # of the picture's width or height: writing the camera was pointed at (as acceptance.DOMINANT)
 
 
 def without_shadows(ink, flat, mask, level, by_tone=True):

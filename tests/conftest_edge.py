@@ -50,6 +50,12 @@ def load_model(path):
     return DigitModel(path)
 
 
+def fake_reading(label, score, box, digit_probability):
+    """A reading.Reading without its crop: for what is decided on readings alone."""
+    from edge_runtime import reading
+    return reading.Reading(label, score, box, None, digit_probability)
+
+
 @functools.lru_cache(maxsize=None)
 def photo_set(count=150, seed=0):
     """The generated test photos (see edge_runtime/synthetic.py), built once per session."""

@@ -15,7 +15,7 @@ PAGES = 150
 # Measured on this set: recall 0.929, precision 0.979, characters 0.920 (0.911 with the
 # classifier alone choosing cuts, 0.879 with rows banded level rather than along the page's slope).
 RECALL, PRECISION, CHARACTERS = 0.91, 0.97, 0.90
-# Measured: 5 on 30 photos, with lines of text dropped (reading.outside_text) or not;
+# Measured: 5 on 30 photos, with lines of text dropped (acceptance.outside_text) or not;
 # 18 before strokes had to stand out from the paper's grain.
 FALSE_DIGITS_PER_EMPTY_PAGE = 0.2
 CLOSE_UPS = 40

@@ -1,4 +1,4 @@
-"""edge_runtime.reading: cuts chosen by the classifier, the rejecter judged in its line's context."""
+"""edge_runtime.reading: cuts chosen by the classifier and the rejecter, long tails read by their heads."""
 
 import math
 
@@ -6,18 +6,14 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
+from conftest_edge import INT8_MODEL, fake_reading, load_model, mnist_test_arrays
 from edge_runtime import classify, preprocess, reading
 from edge_runtime.model import DigitModel
 
 
-def fake(label, score, box, digit_probability):
-    return reading.Reading(label, score, box, None, digit_probability)
-
-
 def test_a_cut_must_raise_confidence_by_more_than_its_penalty():
-    whole = [fake("0", 0.9, (0, 0, 30, 30), 1.0)]
-    halves = [fake("1", 0.95, (0, 0, 15, 30), 1.0), fake("1", 0.95, (15, 0, 15, 30), 1.0)]
+    whole = [fake_reading("0", 0.9, (0, 0, 30, 30), 1.0)]
+    halves = [fake_reading("1", 0.95, (0, 0, 15, 30), 1.0), fake_reading("1", 0.95, (15, 0, 15, 30), 1.0)]
     assert reading.hypothesis_score(whole, expected=1.0) > reading.hypothesis_score(halves, expected=1.0)
     assert reading.hypothesis_score(whole, expected=2.0) < reading.hypothesis_score(halves, expected=2.0)
 
@@ -28,17 +24,17 @@ def test_the_rejecter_overrules_the_classifier_only_when_sure_of_every_piece():
     like digits to it, so its pick wins only when it is sure of each piece. A piece too wide
     for one digit would be dropped after the choice, so a pick holding one never wins."""
     options = preprocess.FindOptions()
-    chosen = [fake("8", 0.9, (0, 0, 40, 30), 0.1)]
-    sure = [fake("6", 0.9, (0, 0, 20, 30), 0.95), fake("0", 0.9, (20, 0, 20, 30), reading.VETTED_PIECE)]
-    doubted = [fake("6", 0.9, (0, 0, 20, 30), 0.95), fake("0", 0.9, (20, 0, 20, 30), 0.6)]
-    too_wide = [fake("6", 0.9, (0, 0, 20, 30), 0.95), fake("0", 0.9, (20, 0, 60, 30), 0.95)]
+    chosen = [fake_reading("8", 0.9, (0, 0, 40, 30), 0.1)]
+    sure = [fake_reading("6", 0.9, (0, 0, 20, 30), 0.95), fake_reading("0", 0.9, (20, 0, 20, 30), reading.VETTED_PIECE)]
+    doubted = [fake_reading("6", 0.9, (0, 0, 20, 30), 0.95), fake_reading("0", 0.9, (20, 0, 20, 30), 0.6)]
+    too_wide = [fake_reading("6", 0.9, (0, 0, 20, 30), 0.95), fake_reading("0", 0.9, (20, 0, 60, 30), 0.95)]
     assert reading.vetted_choice(chosen, sure, options) is sure
     assert reading.vetted_choice(chosen, doubted, options) is chosen
     assert reading.vetted_choice(chosen, too_wide, options) is chosen
     assert reading.vetted_choice(chosen, [], options) is chosen
     # Its evidence: a piece it rejects outright costs no more than one it doubts strongly.
-    assert reading.rejecter_evidence([fake("1", 0.9, None, 0.0)]) == reading.rejecter_evidence(
-        [fake("1", 0.9, None, reading.REJECTER_FLOOR)])
+    assert reading.rejecter_evidence([fake_reading("1", 0.9, None, 0.0)]) == reading.rejecter_evidence(
+        [fake_reading("1", 0.9, None, reading.REJECTER_FLOOR)])
     assert reading.rejecter_evidence(sure) > reading.rejecter_evidence(doubted)
 
 
@@ -47,7 +43,7 @@ def test_the_rejecter_judges_a_cut_only_while_it_could_still_win():
     best so far: fewer invokes, the same choice (the frame's crop budget counts each one)."""
     images, _ = mnist_test_arrays()
     model = load_model(INT8_MODEL)
-    pieces = [fake("7", 0.9, (10 * i, 0, 20, 30), None)._replace(image=images[i]) for i in range(3)]
+    pieces = [fake_reading("7", 0.9, (10 * i, 0, 20, 30), None)._replace(image=images[i]) for i in range(3)]
     everything, score, judgements = reading.with_rejecter_evidence(model, pieces, -1.0, -math.inf)
     assert judgements == 3 and all(r.digit_probability is not None for r in everything)
     assert score == pytest.approx(-1.0 + reading.rejecter_evidence(everything))
@@ -58,110 +54,6 @@ def test_the_rejecter_judges_a_cut_only_while_it_could_still_win():
     assert [r.digit_probability for r in partly] == [everything[0].digit_probability, None, None]
     assert [r.box for r in partly] == [r.box for r in pieces]
     assert reading.with_rejecter_evidence(model, pieces, -1.0, -1.0)[1:] == (-1.0, 0)
-
-
-def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits_or_filling_the_picture():
-    row = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
-    doubtful = (reading.IN_LINE_PROBABILITY + reading.MIN_DIGIT_PROBABILITY) / 2
-    doubtful_in_row = fake("7", 0.99, (110, 100, 20, 30), doubtful)
-    doubtful_alone = fake("7", 0.99, (400, 300, 20, 30), doubtful)
-    junk = fake("4", 0.99, (140, 100, 20, 30), reading.IN_LINE_PROBABILITY / 2)
-    kept = reading.accept(row + [doubtful_in_row, doubtful_alone, junk], (1000, 1000))
-    assert doubtful_in_row in kept and doubtful_alone not in kept and junk not in kept
-    assert all(r in kept for r in row)
-    assert reading.accept([doubtful_alone], (90, 1000)) == [doubtful_alone]  # 30 of 90 px tall
-
-
-def test_the_readings_kept_keep_their_order():
-    """Kept in the order given, so the reading order groups the boxes that the rejecter's
-    judgement grouped, and finds them grouped already."""
-    top = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
-    bottom = [fake(str(i), 0.99, (20 + 30 * i, 300, 20, 30), 0.99) for i in range(3)]
-    junk = fake("4", 0.99, (400, 600, 20, 30), reading.LENIENT_PROBABILITY / 2)
-    given = [bottom[2], top[0], junk, bottom[0], top[2], top[1], bottom[1]]
-    assert reading.accept(given, (1000, 1000)) == [r for r in given if r is not junk]
-
-
-def test_a_line_of_letters_passing_here_and_there_as_digits_holds_none():
-    """A word: an "n" cut into a "1" and a "7" the rejecter finds likely but is not sure of,
-    and two letters it turns down outright. Two turned down and none sure: the line is text."""
-    doubtful = (reading.MIN_DIGIT_PROBABILITY + reading.TEXT_SURE) / 2
-    one = fake("1", 0.99, (100, 100, 8, 30), doubtful)
-    seven = fake("7", 0.95, (110, 100, 18, 30), doubtful)
-    letters = [fake("0", 0.9, (140 + 30 * i, 100, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(2)]
-    assert reading.accept([one, seven] + letters, (1000, 1000)) == []
-    assert reading.accept([one, seven] + letters[:1], (1000, 1000)) == [one, seven]  # one letter: no text
-
-
-def test_a_number_beside_a_word_keeps_its_doubtful_digits():
-    """ "Room 42": four letters turned down, a sure 4 and a doubtful 2. One sure digit is
-    enough to make a line no text."""
-    letters = [fake("0", 0.9, (20 + 30 * i, 100, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(4)]
-    four = fake("4", 0.99, (160, 100, 20, 30), reading.TEXT_SURE)
-    two = fake("2", 0.99, (185, 100, 20, 30), (reading.MIN_DIGIT_PROBABILITY + reading.TEXT_SURE) / 2)
-    assert reading.accept(letters + [four, two], (1000, 1000)) == [four, two]
-
-
-def test_digits_beside_junk_or_confident_1s_are_no_line_of_text():
-    """A line of sure digits with smudges beside it keeps its doubtful digits; thin confident
-    1s, which the rejecter doubts, never count as turned down."""
-    row = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
-    doubtful = fake("7", 0.99, (110, 100, 20, 30), (reading.IN_LINE_PROBABILITY + reading.MIN_DIGIT_PROBABILITY) / 2)
-    smudges = [fake("0", 0.9, (140 + 30 * i, 100, 20, 30), 0.001) for i in range(2)]
-    ones = [fake("1", 0.99, (140 + 30 * i, 100, 5, 30), 0.001) for i in range(3)]
-    assert doubtful in reading.accept(row + [doubtful] + smudges, (1000, 1000))
-    assert doubtful in reading.accept(row[:2] + [doubtful] + ones, (1000, 1000))
-
-
-def test_confident_1s_do_not_make_a_line_of_text():
-    """ "114": two thin 1s the rejecter takes for rules, and a 4 it finds likely, not sure."""
-    ones = [fake("1", 0.99, (20 + 30 * i, 100, 5, 30), 0.001) for i in range(2)]
-    four = fake("4", 0.99, (80, 100, 20, 30), 0.5)
-    assert four in reading.accept(ones + [four], (1000, 1000))
-
-
-def test_a_digit_filling_the_picture_keeps_its_line_beside_two_crops_turned_down():
-    """A digit held up to the camera (150 px of a 240 px frame) that the rejecter doubts,
-    between two fingers it turns down: what the camera was pointed at is no text."""
-    digit = fake("5", 0.97, (100, 40, 90, 150), 0.2)
-    fingers = [fake("0", 0.8, (20 + 210 * i, 60, 40, 120), 0.001) for i in range(2)]
-    assert reading.accept([digit] + fingers, (240, 320)) == [digit]
-
-
-def test_a_confident_1_as_tall_as_its_line_is_kept_whatever_the_rejecter_says():
-    row = [fake(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(1, 4)]
-    one = fake("1", 0.99, (30, 98, 5, 33), 0.001)  # a thin stroke: the rejecter takes it for a rule
-    rule = fake("1", 0.99, (140, 80, 4, 60), 0.001)  # twice the line's height: a rule, not a 1
-    doubtful_one = fake("1", 0.6, (160, 100, 5, 30), 0.001)
-    kept = reading.accept(row + [one, rule, doubtful_one], (1000, 1000))
-    assert one in kept and rule not in kept and doubtful_one not in kept
-    assert reading.accept([one, row[0]], (1000, 1000)) == [row[0]]  # one sure digit backs no line
-
-
-def test_a_1_alone_in_the_picture_is_kept_when_sure_and_tall_enough():
-    """No line backs a 1 written alone, and the rejecter takes its stroke for a rule."""
-    shape = (480, 640)
-    tall = round(reading.LONE_ONE_HEIGHT * shape[0])  # exactly the least height
-    one = fake("1", reading.SURE, (300, 200, 12, tall), reading.LENIENT_PROBABILITY * 2)
-    assert reading.accept([one], shape) == [one]
-    short = one._replace(box=(300, 200, 12, tall - 1))
-    ruled_out = one._replace(digit_probability=reading.LENIENT_PROBABILITY / 2)
-    unsure = one._replace(score=reading.SURE - 0.01)
-    seven = one._replace(label="7")
-    for other in (short, ruled_out, unsure, seven):
-        assert reading.accept([other], shape) == []
-    beside_another = fake("4", 0.99, (20, 20, 30, 40), 0.99)
-    assert reading.accept([one, beside_another], shape) == [beside_another]
-
-
-def test_a_confident_1_may_be_as_tall_as_the_tallest_sure_digit_of_its_line():
-    """A real hand (real-photos-dev hypjudy_05): 1s and 7s taller than the line's 0s and 2s."""
-    heights = [32, 30, 42, 33, 54]
-    row = [fake(str(i), 0.99, (30 * i, 100, 15, h), 0.99) for i, h in enumerate(heights)]
-    tall_one = fake("1", 0.99, (200, 98, 8, 48), 0.04)  # 1.45x the median, under the tallest
-    too_tall = fake("1", 0.99, (240, 80, 8, 70), 0.04)  # over 1.25x the tallest: a rule
-    kept = reading.accept(row + [tall_one, too_tall], (1000, 1000))
-    assert tall_one in kept and too_tall not in kept
 
 
 def test_the_writers_digit_width_comes_from_narrow_regions_not_from_1s():
@@ -217,10 +109,10 @@ def test_a_run_already_cut_is_cut_finer_when_every_finer_piece_is_sure():
     too wide or doubted by the rejecter, nor anything without a rejecter."""
     options = preprocess.FindOptions()
     model = load_model(INT8_MODEL)
-    two = [fake("9", 0.996, (0, 0, 21, 39), 1.0), fake("8", 0.98, (21, 0, 44, 39), 0.94)]
-    three = [fake("9", 0.996, (0, 0, 21, 39), 1.0), fake("8", 0.992, (21, 0, 27, 39), 1.0),
-             fake("1", reading.SURE, (48, 0, 17, 39), reading.VETTED_PIECE)]
-    four = three[:2] + [fake("1", 0.996, (48, 0, 8, 39), 1.0), fake("1", 0.996, (56, 0, 9, 39), 1.0)]
+    two = [fake_reading("9", 0.996, (0, 0, 21, 39), 1.0), fake_reading("8", 0.98, (21, 0, 44, 39), 0.94)]
+    three = [fake_reading("9", 0.996, (0, 0, 21, 39), 1.0), fake_reading("8", 0.992, (21, 0, 27, 39), 1.0),
+             fake_reading("1", reading.SURE, (48, 0, 17, 39), reading.VETTED_PIECE)]
+    four = three[:2] + [fake_reading("1", 0.996, (48, 0, 8, 39), 1.0), fake_reading("1", 0.996, (56, 0, 9, 39), 1.0)]
     doubted = three[:2] + [three[2]._replace(digit_probability=0.89)]
     unsure = three[:2] + [three[2]._replace(score=0.94)]
     too_wide = three[:2] + [three[2]._replace(box=(48, 0, 70, 39))]
@@ -229,7 +121,7 @@ def test_a_run_already_cut_is_cut_finer_when_every_finer_piece_is_sure():
     assert reading.finer_cut(model, two, [doubted, four], options) == (four, 0)
     assert reading.finer_cut(model, two, [doubted, unsure, too_wide], options) == (two, 0)
     assert reading.finer_cut(model, two, [[three[0], three[1]]], options) == (two, 0)  # no finer
-    whole = [fake("0", 0.99, (0, 0, 40, 39), 1.0)]
+    whole = [fake_reading("0", 0.99, (0, 0, 40, 39), 1.0)]
     assert reading.finer_cut(model, whole, [two], options) == (whole, 0)
     assert reading.finer_cut(DigitModel(INT8_MODEL, rejecter=None), two, [three], options) == (two, 0)
     # Pieces not yet judged are judged now, one by one, and count against the frame's crop budget.
@@ -319,13 +211,13 @@ def test_a_blob_the_classifier_is_sure_of_but_the_rejecter_doubts_is_still_cut()
     A blob the rejecter turns down outright (a word's letters) stays whole."""
     lenient, least = reading.LENIENT_PROBABILITY, reading.MIN_DIGIT_PROBABILITY
     for expected in (1.0, 1.2, 1.49):
-        assert reading.is_sure([fake("8", 0.99, (0, 0, 30, 30), None)], expected)
-        assert reading.is_sure([fake("8", 0.99, (0, 0, 30, 30), least)], expected)
-        assert reading.is_sure([fake("8", 0.99, (0, 0, 30, 30), 0.009)], expected)
-        assert not reading.is_sure([fake("8", 0.99, (0, 0, 30, 30), 0.29)], expected)
-        assert not reading.is_sure([fake("8", 0.99, (0, 0, 30, 30), lenient)], expected)
-        assert not reading.is_sure([fake("8", 0.94, (0, 0, 30, 30), 1.0)], expected)
-    assert not reading.is_sure([fake("8", 0.99, (0, 0, 30, 30), 1.0)], expected=1.5)
+        assert reading.is_sure([fake_reading("8", 0.99, (0, 0, 30, 30), None)], expected)
+        assert reading.is_sure([fake_reading("8", 0.99, (0, 0, 30, 30), least)], expected)
+        assert reading.is_sure([fake_reading("8", 0.99, (0, 0, 30, 30), 0.009)], expected)
+        assert not reading.is_sure([fake_reading("8", 0.99, (0, 0, 30, 30), 0.29)], expected)
+        assert not reading.is_sure([fake_reading("8", 0.99, (0, 0, 30, 30), lenient)], expected)
+        assert not reading.is_sure([fake_reading("8", 0.94, (0, 0, 30, 30), 1.0)], expected)
+    assert not reading.is_sure([fake_reading("8", 0.99, (0, 0, 30, 30), 1.0)], expected=1.5)
     images, labels = mnist_test_arrays()
     assert (labels[257], labels[1225]) == (8, 8)
     model = load_model(INT8_MODEL)

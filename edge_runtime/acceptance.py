@@ -1,0 +1,117 @@
+"""Which readings of a picture are digits: the rejecter's probability judged in context. Digits
+come in rows and junk rarely lines up with them, the digit a camera was pointed at fills much of
+the picture, a 1 may stand alone, and a line of text holds none (edge_runtime/reading.py reads
+the picture; this keeps what is a digit).
+"""
+
+from edge_runtime import lines, reading, segment
+
+# A crop needs reading.MIN_DIGIT_PROBABILITY on its own, unless two or more sure digits share
+# its line (digits come in rows, junk rarely lines up with them) or it fills much of the
+# picture: there the prior odds are several times higher and this much suffices...
+IN_LINE_PROBABILITY = 0.05
+DOMINANT = 0.3               # of the picture's height or width: a digit the camera was pointed at
+# ...and such a digit is dropped only under reading.LENIENT_PROBABILITY, when the rejecter is
+# all but certain.
+FITS_LINE_SCORE = 0.9       # a crop read this confidently...
+FITS_LINE_HEIGHT = 1.25    # ...and as tall as its line's sure digits, give or take this factor
+# A 1 written alone has no line to back it, and the rejecter takes its stroke for a rule
+# (0.012-0.137 on the easier photo set's three lone 1s, all dropped). The only reading of the
+# picture (over the least score; lines of text count too), read as 1 at least reading.SURE,
+# not ruled out (reading.LENIENT_PROBABILITY) and at least this share of the picture's height
+# is kept: the easier photo set read 1,476 of 1,501 digits instead of 1,473; on 600 generated
+# pages without digits it read 1 false digit more (138 in all); the harder set, the letter
+# pages and the real photos read the same. Without the height floor the 300 pages of one seed read 3 more (16-46
+# pixel strokes on 768-pixel pages).
+LONE_ONE_HEIGHT = 0.1
+# A line holding at least this many crops the rejecter turns down outright (under
+# reading.LENIENT_PROBABILITY) and none it finds at least TEXT_SURE likely to be a digit is
+# text: a word whose letters pass as digits here and there ("n" cut into "1" and "7", a "b"
+# read as 0).
+# None of its crops is a digit. Measured on two generated sets (500 and 300 pages): false
+# digits on the pages without digits 15 -> 9 and 18 -> 17, exact numbers 366 -> 368 and
+# 202 -> 203, recall the same; the real photos read the same. Keeping the sure crops of lines
+# with as many turned down as sure instead dropped a number's doubtful digits beside a word
+# (a third of the real photos' digits are under 0.9); counting crops under 0.05 as turned
+# down, blurred real photos lost faint digits.
+TEXT_TURNED_DOWN = 2
+TEXT_SURE = 0.9
+
+
+def accept(readings, shape):
+    """The readings the rejecter lets through, judged in context: in a line with two or more
+    sure digits, or filling much of the picture (a digit held up to the camera, a tight crop
+    of one digit), the odds that a crop is a digit are higher, and less evidence suffices.
+    A thin 1 looks like a rule to the rejecter; one as tall as its line's sure digits and
+    read confidently needs only the lenient level, and so does a 1 alone (is_lone_one). A
+    line of text holds no digit (outside_text)."""
+    alone = len(readings) == 1
+    readings = outside_text(readings, shape)
+    candidates = [r for r in readings if r.digit_probability >= reading.LENIENT_PROBABILITY or is_confident_one(r)]
+    sure = [r.digit_probability >= reading.MIN_DIGIT_PROBABILITY or is_dominant(r.box, shape)
+            or (alone and is_lone_one(r, shape)) for r in candidates]
+    kept = set()
+    for line in lines.group_lines([r.box for r in candidates]):
+        backing = [candidates[i].box[3] for i in line if sure[i]]
+        kept.update(i for i in line if sure[i] or (len(backing) >= 2 and in_line(candidates[i], backing)))
+    # In the given order: when all are kept, the reading order groups the same boxes again
+    # and finds them grouped already (lines.group_lines).
+    return [r for i, r in enumerate(candidates) if i in kept]
+
+
+def is_lone_one(candidate, shape):
+    """A 1 that may stand alone (the caller checks it is the picture's only reading): read at
+    least reading.SURE, not ruled out by the rejecter, and at least LONE_ONE_HEIGHT of the
+    picture tall."""
+    return (candidate.label == "1" and candidate.score >= reading.SURE
+            and candidate.digit_probability >= reading.LENIENT_PROBABILITY
+            and candidate.box[3] >= LONE_ONE_HEIGHT * shape[0])
+
+
+def outside_text(readings, shape):
+    """The readings less the lines of text: lines where the rejecter turns down
+    TEXT_TURNED_DOWN crops or more and is sure (TEXT_SURE) of none. A confident 1 is never
+    counted as turned down (the rejecter doubts thin 1s); one sure digit keeps its line, so a
+    number beside a word keeps its doubtful digits too, and so does a crop filling much of
+    the picture (is_dominant: what the camera was pointed at)."""
+    down = [is_turned_down(r) for r in readings]
+    if sum(down) < TEXT_TURNED_DOWN:
+        return readings  # the common frame: no line can be text, and no grouping is paid for
+    dropped = set()
+    for line in lines.unordered_lines([r.box for r in readings]):
+        turned_down = sum(down[i] for i in line)
+        if turned_down >= TEXT_TURNED_DOWN and not any(keeps_its_line(readings[i], shape) for i in line):
+            dropped.update(line)
+    return [r for i, r in enumerate(readings) if i not in dropped]
+
+
+def keeps_its_line(candidate, shape):
+    """A crop that makes its line no text: one the rejecter is sure of, or one filling much
+    of the picture."""
+    return candidate.digit_probability >= TEXT_SURE or is_dominant(candidate.box, shape)
+
+
+def is_turned_down(candidate):
+    """A crop the rejecter all but rules out, unless it is a confident 1."""
+    return candidate.digit_probability < reading.LENIENT_PROBABILITY and not is_confident_one(candidate)
+
+
+def in_line(candidate, heights):
+    """Digit enough for a line of sure digits of these heights: likely by the rejecter, or
+    read confidently and no shorter or taller than they are (give or take FITS_LINE_HEIGHT).
+    The range, not the middle: hands write 1s and 7s taller than 0s and 2s."""
+    if candidate.digit_probability >= IN_LINE_PROBABILITY:
+        return True
+    height = candidate.box[3]
+    return is_confident_one(candidate) and min(heights) / FITS_LINE_HEIGHT <= height <= max(heights) * FITS_LINE_HEIGHT
+
+
+def is_confident_one(candidate):
+    """A crop read as 1 with confidence: a single stroke, which the rejecter cannot tell from
+    a rule or a page edge by its crop alone (its line can)."""
+    return candidate.label == "1" and candidate.score >= FITS_LINE_SCORE
+
+
+def is_dominant(box, shape):
+    """A box at least DOMINANT of the picture's height or width."""
+    return segment.spans(box, shape, DOMINANT)

@@ -1,0 +1,109 @@
+"""edge_runtime.acceptance: which readings are digits, the rejecter judged in its line's context."""
+
+from conftest_edge import fake_reading
+from edge_runtime import acceptance, reading
+
+
+def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits_or_filling_the_picture():
+    row = [fake_reading(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
+    doubtful = (acceptance.IN_LINE_PROBABILITY + reading.MIN_DIGIT_PROBABILITY) / 2
+    doubtful_in_row = fake_reading("7", 0.99, (110, 100, 20, 30), doubtful)
+    doubtful_alone = fake_reading("7", 0.99, (400, 300, 20, 30), doubtful)
+    junk = fake_reading("4", 0.99, (140, 100, 20, 30), acceptance.IN_LINE_PROBABILITY / 2)
+    kept = acceptance.accept(row + [doubtful_in_row, doubtful_alone, junk], (1000, 1000))
+    assert doubtful_in_row in kept and doubtful_alone not in kept and junk not in kept
+    assert all(r in kept for r in row)
+    assert acceptance.accept([doubtful_alone], (90, 1000)) == [doubtful_alone]  # 30 of 90 px tall
+
+
+def test_the_readings_kept_keep_their_order():
+    """Kept in the order given, so the reading order groups the boxes that the rejecter's
+    judgement grouped, and finds them grouped already."""
+    top = [fake_reading(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
+    bottom = [fake_reading(str(i), 0.99, (20 + 30 * i, 300, 20, 30), 0.99) for i in range(3)]
+    junk = fake_reading("4", 0.99, (400, 600, 20, 30), reading.LENIENT_PROBABILITY / 2)
+    given = [bottom[2], top[0], junk, bottom[0], top[2], top[1], bottom[1]]
+    assert acceptance.accept(given, (1000, 1000)) == [r for r in given if r is not junk]
+
+
+def test_a_line_of_letters_passing_here_and_there_as_digits_holds_none():
+    """A word: an "n" cut into a "1" and a "7" the rejecter finds likely but is not sure of,
+    and two letters it turns down outright. Two turned down and none sure: the line is text."""
+    doubtful = (reading.MIN_DIGIT_PROBABILITY + acceptance.TEXT_SURE) / 2
+    one = fake_reading("1", 0.99, (100, 100, 8, 30), doubtful)
+    seven = fake_reading("7", 0.95, (110, 100, 18, 30), doubtful)
+    letters = [fake_reading("0", 0.9, (140 + 30 * i, 100, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(2)]
+    assert acceptance.accept([one, seven] + letters, (1000, 1000)) == []
+    assert acceptance.accept([one, seven] + letters[:1], (1000, 1000)) == [one, seven]  # one letter: no text
+
+
+def test_a_number_beside_a_word_keeps_its_doubtful_digits():
+    """ "Room 42": four letters turned down, a sure 4 and a doubtful 2. One sure digit is
+    enough to make a line no text."""
+    letters = [fake_reading("0", 0.9, (20 + 30 * i, 100, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(4)]
+    four = fake_reading("4", 0.99, (160, 100, 20, 30), acceptance.TEXT_SURE)
+    two = fake_reading("2", 0.99, (185, 100, 20, 30), (reading.MIN_DIGIT_PROBABILITY + acceptance.TEXT_SURE) / 2)
+    assert acceptance.accept(letters + [four, two], (1000, 1000)) == [four, two]
+
+
+def test_digits_beside_junk_or_confident_1s_are_no_line_of_text():
+    """A line of sure digits with smudges beside it keeps its doubtful digits; thin confident
+    1s, which the rejecter doubts, never count as turned down."""
+    row = [fake_reading(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
+    probability = (acceptance.IN_LINE_PROBABILITY + reading.MIN_DIGIT_PROBABILITY) / 2
+    doubtful = fake_reading("7", 0.99, (110, 100, 20, 30), probability)
+    smudges = [fake_reading("0", 0.9, (140 + 30 * i, 100, 20, 30), 0.001) for i in range(2)]
+    ones = [fake_reading("1", 0.99, (140 + 30 * i, 100, 5, 30), 0.001) for i in range(3)]
+    assert doubtful in acceptance.accept(row + [doubtful] + smudges, (1000, 1000))
+    assert doubtful in acceptance.accept(row[:2] + [doubtful] + ones, (1000, 1000))
+
+
+def test_confident_1s_do_not_make_a_line_of_text():
+    """ "114": two thin 1s the rejecter takes for rules, and a 4 it finds likely, not sure."""
+    ones = [fake_reading("1", 0.99, (20 + 30 * i, 100, 5, 30), 0.001) for i in range(2)]
+    four = fake_reading("4", 0.99, (80, 100, 20, 30), 0.5)
+    assert four in acceptance.accept(ones + [four], (1000, 1000))
+
+
+def test_a_digit_filling_the_picture_keeps_its_line_beside_two_crops_turned_down():
+    """A digit held up to the camera (150 px of a 240 px frame) that the rejecter doubts,
+    between two fingers it turns down: what the camera was pointed at is no text."""
+    digit = fake_reading("5", 0.97, (100, 40, 90, 150), 0.2)
+    fingers = [fake_reading("0", 0.8, (20 + 210 * i, 60, 40, 120), 0.001) for i in range(2)]
+    assert acceptance.accept([digit] + fingers, (240, 320)) == [digit]
+
+
+def test_a_confident_1_as_tall_as_its_line_is_kept_whatever_the_rejecter_says():
+    row = [fake_reading(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(1, 4)]
+    one = fake_reading("1", 0.99, (30, 98, 5, 33), 0.001)  # a thin stroke: the rejecter takes it for a rule
+    rule = fake_reading("1", 0.99, (140, 80, 4, 60), 0.001)  # twice the line's height: a rule, not a 1
+    doubtful_one = fake_reading("1", 0.6, (160, 100, 5, 30), 0.001)
+    kept = acceptance.accept(row + [one, rule, doubtful_one], (1000, 1000))
+    assert one in kept and rule not in kept and doubtful_one not in kept
+    assert acceptance.accept([one, row[0]], (1000, 1000)) == [row[0]]  # one sure digit backs no line
+
+
+def test_a_1_alone_in_the_picture_is_kept_when_sure_and_tall_enough():
+    """No line backs a 1 written alone, and the rejecter takes its stroke for a rule."""
+    shape = (480, 640)
+    tall = round(acceptance.LONE_ONE_HEIGHT * shape[0])  # exactly the least height
+    one = fake_reading("1", reading.SURE, (300, 200, 12, tall), reading.LENIENT_PROBABILITY * 2)
+    assert acceptance.accept([one], shape) == [one]
+    short = one._replace(box=(300, 200, 12, tall - 1))
+    ruled_out = one._replace(digit_probability=reading.LENIENT_PROBABILITY / 2)
+    unsure = one._replace(score=reading.SURE - 0.01)
+    seven = one._replace(label="7")
+    for other in (short, ruled_out, unsure, seven):
+        assert acceptance.accept([other], shape) == []
+    beside_another = fake_reading("4", 0.99, (20, 20, 30, 40), 0.99)
+    assert acceptance.accept([one, beside_another], shape) == [beside_another]
+
+
+def test_a_confident_1_may_be_as_tall_as_the_tallest_sure_digit_of_its_line():
+    """A real hand (real-photos-dev hypjudy_05): 1s and 7s taller than the line's 0s and 2s."""
+    heights = [32, 30, 42, 33, 54]
+    row = [fake_reading(str(i), 0.99, (30 * i, 100, 15, h), 0.99) for i, h in enumerate(heights)]
+    tall_one = fake_reading("1", 0.99, (200, 98, 8, 48), 0.04)  # 1.45x the median, under the tallest
+    too_tall = fake_reading("1", 0.99, (240, 80, 8, 70), 0.04)  # over 1.25x the tallest: a rule
+    kept = acceptance.accept(row + [tall_one, too_tall], (1000, 1000))
+    assert tall_one in kept and too_tall not in kept

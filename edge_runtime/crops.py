@@ -33,7 +33,7 @@ def prepare_crop(image, options=preprocess.FindOptions()):
     return digit_crop.fit_to_mnist(crop)
 
 
-def is_dark_on_light(gray):
+def is_ink_darker_than_border(gray):
     """A crop's frame is paper: ink is whichever end of the histogram lies further from the
     border's median. (polarity.is_dark_on_light judges whole scenes: a thick white digit
     filling a small picture looks to it like a sheet of paper.)"""
@@ -47,7 +47,7 @@ def prepare_page(gray, options):
     """preprocess.prepare with the crop's own polarity: pad and scale as reading does, flatten
     the lighting, threshold, find the blobs."""
     work, factor, offset = preprocess.padded_working_copy(gray)
-    ink = cv2.bitwise_not(work) if is_dark_on_light(gray) else work
+    ink = cv2.bitwise_not(work) if is_ink_darker_than_border(gray) else work
     options = preprocess.for_the_light(options, grayscale.quarter_size(work))
     return preprocess.page_from_ink(ink, None, factor, offset, gray.shape, options)
 

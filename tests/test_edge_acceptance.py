@@ -5,15 +5,17 @@ from edge_runtime import acceptance, reading
 
 
 def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits_or_filling_the_picture():
+    """(Or scattered over a picture without junk, as tall as its sure digits: see below. The
+    doubtful crop alone here is shorter.)"""
     row = [fake_reading(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(3)]
     doubtful = (acceptance.IN_LINE_PROBABILITY + reading.MIN_DIGIT_PROBABILITY) / 2
     doubtful_in_row = fake_reading("7", 0.99, (110, 100, 20, 30), doubtful)
-    doubtful_alone = fake_reading("7", 0.99, (400, 300, 20, 30), doubtful)
+    doubtful_alone = fake_reading("7", 0.99, (400, 300, 20, 20), doubtful)
     junk = fake_reading("4", 0.99, (140, 100, 20, 30), acceptance.IN_LINE_PROBABILITY / 2)
     kept = acceptance.accept(row + [doubtful_in_row, doubtful_alone, junk], (1000, 1000))
     assert doubtful_in_row in kept and doubtful_alone not in kept and junk not in kept
     assert all(r in kept for r in row)
-    assert acceptance.accept([doubtful_alone], (90, 1000)) == [doubtful_alone]  # 30 of 90 px tall
+    assert acceptance.accept([doubtful_alone], (60, 1000)) == [doubtful_alone]  # 20 of 60 px tall
 
 
 def test_the_readings_kept_keep_their_order():
@@ -107,3 +109,23 @@ def test_a_confident_1_may_be_as_tall_as_the_tallest_sure_digit_of_its_line():
     too_tall = fake_reading("1", 0.99, (240, 80, 8, 70), 0.04)  # over 1.25x the tallest: a rule
     kept = acceptance.accept(row + [tall_one, too_tall], (1000, 1000))
     assert tall_one in kept and too_tall not in kept
+
+
+def test_digits_scattered_in_no_row_are_kept_in_a_picture_without_junk():
+    """Three sure digits, each on a row of its own, and a doubtful 4 as tall as they are,
+    read surely: kept. Not when a crop elsewhere is turned down, not a 1 (a page edge's
+    piece), not one far shorter, one the rejecter all but rules out or one read less surely,
+    and not beside a single sure digit."""
+    shape = (480, 640)
+    sure = [fake_reading(str(i), 0.99, (60 + 200 * i, 40 + 120 * i, 30, 45), 0.99) for i in range(3)]
+    four = fake_reading("4", reading.SURE, (300, 400, 32, 50), acceptance.SCATTERED_PROBABILITY)
+    assert acceptance.accept(sure + [four], shape) == sure + [four]
+    junk = fake_reading("0", 0.9, (600, 20, 20, 30), reading.LENIENT_PROBABILITY / 2)
+    assert acceptance.accept(sure + [four, junk], shape) == sure
+    one = four._replace(label="1")
+    short = four._replace(box=(300, 400, 32, 30))  # 45 / 1.25 = 36 is the least
+    doubted = four._replace(digit_probability=acceptance.SCATTERED_PROBABILITY / 2)
+    unsure = four._replace(score=reading.SURE - 0.01)
+    for other in (one, short, doubted, unsure):
+        assert acceptance.accept(sure + [other], shape) == sure
+    assert acceptance.accept(sure[:1] + [four], shape) == sure[:1]

@@ -88,6 +88,19 @@ def test_a_1_alone_on_the_paper_is_read():
         assert classify.read_number(classify.classify_image(model, photos[index].image)) == "1", index
 
 
+def test_digits_scattered_in_no_row_are_read():
+    """Photos 221, 258 and 494 of the easier set (seed 0): digits scattered at random, a 3, a
+    6 and a 4 that the rejecter doubts (0.21, 0.11, 0.11) with no line to back them; each
+    picture holds sure digits of their height and no junk (acceptance.SCATTERED_PROBABILITY).
+    Compared as multisets: scattered digits have no reading order to check."""
+    images, labels = mnist_test_arrays()
+    photos = synthetic.make_photo_set(images, labels, 495, seed=0)
+    model = load_model(INT8_MODEL)
+    for index in (221, 258, 494):
+        truth = "".join(str(label) for label in photos[index].labels)
+        assert sorted(classify.read_number(classify.classify_image(model, photos[index].image))) == sorted(truth), index
+
+
 def test_a_shaded_sheet_of_40_digits_on_a_textured_desk_is_read_exactly():
     """Page 152 of the harder set's seed 2: read as light ink, it read "007500"; its
     polarity is not sure (polarity.ink_polarity), and read the other way it is clearly

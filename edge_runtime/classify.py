@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from edge_runtime import acceptance, grayscale, image_files, preprocess, reading, straighten
+from edge_runtime import acceptance, grayscale, image_files, preprocess, reading, source_boxes, straighten
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
 # A picture read again at its doubtful threshold (second_opinion) is taken at that level when
@@ -110,21 +110,21 @@ def straighter_look(model, gray, page, readings, min_score, options):
 
 def inside_picture(readings, page, back, shape):
     """The readings of a turned picture whose centre lies inside the picture of `shape`."""
-    return [r for r in readings if straighten.lands_inside(preprocess.to_source_box(page, r.box), back, shape)]
+    return [r for r in readings if straighten.lands_inside(source_boxes.to_source_box(page, r.box), back, shape)]
 
 
 def source_box(page, box, back, shape):
     """A working-pixel box in the caller's picture: around its ink carried back through the
     turned picture when read turned."""
     if back is None:
-        return preprocess.to_source_box(page, box)
-    return straighten.box_back(preprocess.ink_points(page, box), back, shape)
+        return source_boxes.to_source_box(page, box)
+    return straighten.box_back(source_boxes.ink_points(page, box), back, shape)
 
 
 def read_confident(model, page, min_score, options):
     """The page's readings that pass `min_score` and the rejecter, in no particular order."""
     return acceptance.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score],
-                          preprocess.picture_shape(page))
+                          source_boxes.picture_shape(page))
 
 
 def second_opinion(model, gray, page, readings, min_score, options):
@@ -162,7 +162,7 @@ def may_be_close_up(page, readings):
     of it holds no close-up (blank paper, a small digit: looking again doubled their time)."""
     if len(page.boxes) > CLOSE_UP_MAX_BLOBS or len(readings) > CLOSE_UP_PIECES:
         return False
-    height, width = preprocess.picture_shape(page)
+    height, width = source_boxes.picture_shape(page)
     return bool(np.any((page.boxes[:, 3] >= CLOSE_UP_BLOB * height) | (page.boxes[:, 2] >= CLOSE_UP_BLOB * width)))
 
 
@@ -173,12 +173,12 @@ def closer_look(model, gray, page, readings, min_score, options):
     read side by side are not pieces of one)."""
     options = dataclasses.replace(options, max_candidates=CLOSE_UP_CANDIDATES)  # the biggest only
     close = preprocess.close_up(gray, options, page.dark_ink)  # a close-up's few pixels may mislead
-    shape = preprocess.picture_shape(close)
+    shape = source_boxes.picture_shape(close)
     found = [r for r in read_confident(model, close, min_score, options) if is_close_up_digit(r, shape)]
     if len(found) != 1 or any(evidence(r) >= evidence(found[0]) for r in readings):
         return page, readings
-    cover = preprocess.to_source_box(close, found[0].box)
-    if not all(mostly_inside(preprocess.to_source_box(page, r.box), cover) for r in readings):
+    cover = source_boxes.to_source_box(close, found[0].box)
+    if not all(mostly_inside(source_boxes.to_source_box(page, r.box), cover) for r in readings):
         return page, readings
     return close, found
 
@@ -220,7 +220,7 @@ def in_file_pixels(box, decoded):
     """A box of the decoded picture in the file's own pixels, clipped to the file's size (a
     side decoded at 1/factor was rounded up)."""
     x, y, w, h = (decoded.factor * v for v in box)
-    return preprocess.clipped_box(x, y, x + w, y + h, decoded.shape)
+    return source_boxes.clipped_box(x, y, x + w, y + h, decoded.shape)
 
 
 def read_lines(digits):

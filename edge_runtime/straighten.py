@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from edge_runtime import lines, preprocess, segment
+from edge_runtime import lines, preprocess, segment, source_boxes
 
 # Rows sloping less than this are read as they are: a hand writes uphill by a few degrees,
 # and turning a picture costs a second reading of it.
@@ -90,7 +90,7 @@ def box_back(points, back, shape):
     (height, width). The box around the turned box's corners would hold much paper besides a
     slanted digit; the turned box's own size would leave parts of it out."""
     mapped = carried_back(points, back)
-    return preprocess.clipped_box(int(math.floor(mapped[:, 0].min())), int(math.floor(mapped[:, 1].min())),
+    return source_boxes.clipped_box(int(math.floor(mapped[:, 0].min())), int(math.floor(mapped[:, 1].min())),
                                   int(math.ceil(mapped[:, 0].max())), int(math.ceil(mapped[:, 1].max())), shape)
 
 

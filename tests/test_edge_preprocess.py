@@ -147,16 +147,6 @@ def test_small_pictures_are_worked_on_enlarged_and_boxes_map_back():
         assert 58 <= x and x + w <= 120 and 94 <= y and y + h <= 113
 
 
-def test_an_enlarged_pictures_boxes_cover_the_pixels_they_started_in():
-    """At factor 0.5 a box from working pixel 7 to 10 covers source pixels 3 to 4 (3.5 to 5):
-    corners go outward, not to the nearest even pixel."""
-    page = preprocess.Page(None, None, None, None, None, 20, 0.5, 0, (100, 100))
-    assert preprocess.to_source_box(page, (7, 7, 3, 3)) == (3, 3, 2, 2)
-    # A 328-pixel picture enlarged to 640: float error must not widen a box by a pixel.
-    page = page._replace(factor=1.0 / (640 / 328), source_shape=(328, 328))  # as working_copy makes it
-    assert page.factor * 80 != 41 and preprocess.to_source_box(page, (80, 80, 80, 80)) == (41, 41, 41, 41)
-
-
 def test_an_enlarged_picture_reads_no_more_candidates_than_a_640x480_frame():
     """The budgets count an enlarged picture by its own pixels: a 479x479 picture is worked on
     at 640x640, and is still allowed what a 640x480 frame is."""

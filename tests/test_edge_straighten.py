@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays, rows_read_exactly, written_row
-from edge_runtime import classify, preprocess, straighten
+from edge_runtime import classify, source_boxes, straighten
 
 PAPER = 225  # the paper's grey in the pictures drawn here
 
@@ -32,7 +32,7 @@ def test_the_tilt_is_read_from_written_rows_only():
 def ink_points(picture):
     """The corners of a picture's dark pixels."""
     rows, columns = np.nonzero(picture < PAPER // 2)
-    return preprocess.pixel_corners(columns, rows)
+    return source_boxes.pixel_corners(columns, rows)
 
 
 def test_ink_found_in_the_turned_picture_comes_back_to_where_it_was():

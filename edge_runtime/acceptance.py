@@ -37,12 +37,13 @@ LONE_ONE_HEIGHT = 0.1
 TEXT_TURNED_DOWN = 2
 TEXT_SURE = 0.9
 # Digits scattered over a page, in no row: a crop read at reading.SURE that the rejecter finds
-# at least this likely one digit is kept in a picture with two or more sure digits and no crop
-# turned down, when it is as tall as they are (give or take FITS_LINE_HEIGHT). On the easier
+# at least this likely one digit is kept in a picture with two or more digits the rejecter
+# finds likely on their own and no crop turned down (in lines of text too), when it is as tall
+# as they are (give or take FITS_LINE_HEIGHT). On the easier
 # photo set, of MNIST digits scattered at random (the rejecter doubts some: a 3 at 0.21, a 6
 # and a 4 at 0.11): 1,479 of 1,501 digits instead of 1,476, no false digit more; the harder
-# set 2 digits more right and none false; 1 false digit more on the 400 pages of letters, 1
-# on 600 generated pages without digits. At 0.05, a desk's blob beside a page of 40 digits
+# set 2 digits more right and none false, the 400 pages of letters none either; 1 false digit
+# more on 600 generated pages without digits. At 0.05, a desk's blob beside a page of 40 digits
 # read as a 5 (seed 2, page 152). Not a 1: pieces of a page's or a sticky note's edge read as
 # 1s there (with 1s at 0.15 or more, 11 false digits more on the harder set's three seeds).
 SCATTERED_PROBABILITY = 0.1
@@ -56,7 +57,7 @@ def accept(readings, shape):
     read confidently needs only the lenient level, and so does a 1 alone (is_lone_one). A
     line of text holds no digit (outside_text), and a picture without junk may hold digits
     scattered in no row (scattered_digits)."""
-    alone = len(readings) == 1
+    alone, everything = len(readings) == 1, readings
     readings = outside_text(readings, shape)
     candidates = [r for r in readings if r.digit_probability >= reading.LENIENT_PROBABILITY or is_confident_one(r)]
     sure = [r.digit_probability >= reading.MIN_DIGIT_PROBABILITY or is_dominant(r.box, shape)
@@ -65,18 +66,19 @@ def accept(readings, shape):
     for line in lines.group_lines([r.box for r in candidates]):
         backing = [candidates[i].box[3] for i in line if sure[i]]
         kept.update(i for i in line if sure[i] or (len(backing) >= 2 and in_line(candidates[i], backing)))
-    kept.update(scattered_digits(candidates, sure, readings))
+    kept.update(scattered_digits(candidates, everything))
     # In the given order: when all are kept, the reading order groups the same boxes again
     # and finds them grouped already (lines.group_lines).
     return [r for i, r in enumerate(candidates) if i in kept]
 
 
-def scattered_digits(candidates, sure, readings):
+def scattered_digits(candidates, everything):
     """Indices of the candidates kept as digits scattered over the picture (see
-    SCATTERED_PROBABILITY): none unless two or more are `sure` and none of the `readings` is
-    turned down."""
-    heights = [candidate.box[3] for candidate, is_sure in zip(candidates, sure) if is_sure]
-    if len(heights) < 2 or any(is_turned_down(r) for r in readings):
+    SCATTERED_PROBABILITY): none unless two or more are likely digits to the rejecter on their
+    own (reading.MIN_DIGIT_PROBABILITY) and no crop of the picture (`everything`, lines of
+    text included) is turned down."""
+    heights = [c.box[3] for c in candidates if c.digit_probability >= reading.MIN_DIGIT_PROBABILITY]
+    if len(heights) < 2 or any(is_turned_down(r) for r in everything):
         return []
     return [i for i, candidate in enumerate(candidates) if is_scattered_digit(candidate, heights)]
 

@@ -82,8 +82,8 @@ def is_sure(readings, expected):
     as sure of two touching digits.) Two digits touching closely can be about one wide and
     read whole as sure as one (two 8s as an 8 at 0.996); the rejecter sometimes doubts such
     a blob (0.05), so it is cut, and the cut the rejecter is sure of may win (vetted_choice).
-    A blob the rejecter turns down outright stays whole, and accept drops it: cut, a word's
-    letters gave 1s that the rejecter passed."""
+    A blob the rejecter turns down outright stays whole, and acceptance.accept drops it: cut,
+    a word's letters gave 1s that the rejecter passed."""
     if len(readings) != 1 or readings[0].score < SURE or expected >= 1.5:
         return False
     probability = readings[0].digit_probability

@@ -124,8 +124,17 @@ def test_digits_scattered_in_no_row_are_kept_in_a_picture_without_junk():
     assert acceptance.accept(sure + [four, junk], shape) == sure
     one = four._replace(label="1")
     short = four._replace(box=(300, 400, 32, 30))  # 45 / 1.25 = 36 is the least
+    tall = four._replace(box=(300, 400, 32, 57))  # 45 * 1.25 = 56.25 the most
     doubted = four._replace(digit_probability=acceptance.SCATTERED_PROBABILITY / 2)
     unsure = four._replace(score=reading.SURE - 0.01)
-    for other in (one, short, doubted, unsure):
+    for other in (one, short, tall, doubted, unsure):
         assert acceptance.accept(sure + [other], shape) == sure
     assert acceptance.accept(sure[:1] + [four], shape) == sure[:1]
+    # A word's letters turned down count as junk, though their line is dropped as text.
+    word = [fake_reading("0", 0.9, (400 + 30 * i, 20, 25, 45), reading.LENIENT_PROBABILITY / 2) for i in range(2)]
+    assert acceptance.accept(sure + [four] + word, shape) == sure
+    # A blob kept for filling much of the picture is no digit the rejecter finds likely: it
+    # backs no scattered digit.
+    blob = fake_reading("0", 0.99, (20, 300, 150, 300), reading.LENIENT_PROBABILITY * 2)  # 0.3 of 1000
+    big_four = four._replace(box=(600, 600, 100, 250))
+    assert acceptance.accept(sure[:1] + [blob, big_four], (1000, 1000)) == sure[:1] + [blob]

@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 
 from edge_runtime.digit_crop import MNIST_SIZE, crop_digit, fit_to_mnist
-from edge_runtime.preprocess import candidate_regions, prepare, to_source_box
+from edge_runtime.preprocess import candidate_regions, prepare
+from edge_runtime.source_boxes import to_source_box
 
 # Letters and signs that no digit resembles (no O, I, l, Z, S, B, G, g, q, b, T, ...).
 NON_DIGIT_TEXT = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy+=*#%&@?$"

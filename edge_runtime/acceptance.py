@@ -21,31 +21,30 @@ FITS_LINE_HEIGHT = 1.25    # ...and as tall as its line's sure digits, give or t
 # not ruled out (reading.LENIENT_PROBABILITY) and at least this share of the picture's height
 # is kept: the easier photo set read 1,476 of 1,501 digits instead of 1,473; on 600 generated
 # pages without digits it read 1 false digit more (138 in all); the harder set, the letter
-# pages and the real photos read the same. Without the height floor the 300 pages of one seed read 3 more (16-46
-# pixel strokes on 768-pixel pages).
+# pages and the real photos read the same. Without the height floor the 300 pages of one seed
+# read 3 more (16-46 pixel strokes on 768-pixel pages).
 LONE_ONE_HEIGHT = 0.1
 # A line holding at least this many crops the rejecter turns down outright (under
 # reading.LENIENT_PROBABILITY) and none it finds at least TEXT_SURE likely to be a digit is
 # text: a word whose letters pass as digits here and there ("n" cut into "1" and "7", a "b"
-# read as 0).
-# None of its crops is a digit. Measured on two generated sets (500 and 300 pages): false
-# digits on the pages without digits 15 -> 9 and 18 -> 17, exact numbers 366 -> 368 and
-# 202 -> 203, recall the same; the real photos read the same. Keeping the sure crops of lines
-# with as many turned down as sure instead dropped a number's doubtful digits beside a word
-# (a third of the real photos' digits are under 0.9); counting crops under 0.05 as turned
-# down, blurred real photos lost faint digits.
+# read as 0). None of its crops is a digit. Measured on two generated sets (500 and 300
+# pages): false digits on the pages without digits 15 -> 9 and 18 -> 17, exact numbers 366 ->
+# 368 and 202 -> 203, recall the same; the real photos read the same. Keeping the sure crops
+# of lines with as many turned down as sure instead dropped a number's doubtful digits beside
+# a word (a third of the real photos' digits are under 0.9); counting crops under 0.05 as
+# turned down, blurred real photos lost faint digits.
 TEXT_TURNED_DOWN = 2
 TEXT_SURE = 0.9
 # Digits scattered over a page, in no row: a crop read at reading.SURE that the rejecter finds
 # at least this likely one digit is kept in a picture with two or more digits the rejecter
 # finds likely on their own and no crop turned down (in lines of text too), when it is as tall
-# as they are (give or take FITS_LINE_HEIGHT). On the easier
-# photo set, of MNIST digits scattered at random (the rejecter doubts some: a 3 at 0.21, a 6
-# and a 4 at 0.11): 1,479 of 1,501 digits instead of 1,476, no false digit more; the harder
-# set 2 digits more right and none false, the 400 pages of letters none either; 1 false digit
-# more on 600 generated pages without digits. At 0.05, a desk's blob beside a page of 40 digits
-# read as a 5 (seed 2, page 152). Not a 1: pieces of a page's or a sticky note's edge read as
-# 1s there (with 1s at 0.15 or more, 11 false digits more on the harder set's three seeds).
+# as they are (give or take FITS_LINE_HEIGHT). On the easier photo set, of MNIST digits
+# scattered at random (the rejecter doubts some: a 3 at 0.21, a 6 and a 4 at 0.11): 1,479 of
+# 1,501 digits instead of 1,476, no false digit more; the harder set 2 digits more right and
+# none false, the 400 pages of letters none either; 1 false digit more on 600 generated pages
+# without digits. At 0.05, a desk's blob beside a page of 40 digits read as a 5 (seed 2, page
+# 152). Not a 1: pieces of a page's or a sticky note's edge read as 1s there (with 1s at 0.15
+# or more, 11 false digits more on the harder set's three seeds).
 SCATTERED_PROBABILITY = 0.1
 
 

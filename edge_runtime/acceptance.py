@@ -84,10 +84,10 @@ def scattered_digits(candidates, everything):
 
 def is_scattered_digit(candidate, heights):
     """Read surely as a digit other than 1, at least SCATTERED_PROBABILITY likely one digit to
-    the rejecter, and as tall as the sure digits of these heights, give or take FITS_LINE_HEIGHT."""
+    the rejecter, and as tall as the sure digits of these heights (is_as_tall)."""
     return (candidate.label != "1" and candidate.score >= reading.SURE
             and candidate.digit_probability >= SCATTERED_PROBABILITY
-            and min(heights) / FITS_LINE_HEIGHT <= candidate.box[3] <= max(heights) * FITS_LINE_HEIGHT)
+            and is_as_tall(candidate.box[3], heights))
 
 
 def is_lone_one(candidate, shape):
@@ -129,12 +129,16 @@ def is_turned_down(candidate):
 
 def in_line(candidate, heights):
     """Digit enough for a line of sure digits of these heights: likely by the rejecter, or
-    read confidently and no shorter or taller than they are (give or take FITS_LINE_HEIGHT).
-    The range, not the middle: hands write 1s and 7s taller than 0s and 2s."""
+    read confidently and as tall as they are (is_as_tall)."""
     if candidate.digit_probability >= IN_LINE_PROBABILITY:
         return True
-    height = candidate.box[3]
-    return is_confident_one(candidate) and min(heights) / FITS_LINE_HEIGHT <= height <= max(heights) * FITS_LINE_HEIGHT
+    return is_confident_one(candidate) and is_as_tall(candidate.box[3], heights)
+
+
+def is_as_tall(height, heights):
+    """Within the range of these sure digits' heights, give or take FITS_LINE_HEIGHT: the range,
+    not the middle, since hands write 1s and 7s taller than 0s and 2s."""
+    return min(heights) / FITS_LINE_HEIGHT <= height <= max(heights) * FITS_LINE_HEIGHT
 
 
 def is_confident_one(candidate):

@@ -239,8 +239,7 @@ def candidate_regions(page, options=FindOptions()):
         regions = [regions[i] for i in np.argsort(size, kind="stable")[::-1][:limit]]
     if not regions:
         return regions
-    grain = pen_ink.paper_grain(page.flat, page.mask)  # here, not in every Page: only candidates need it
-    return [region for region in regions if pen_ink.is_pen_ink(page, region.box, grain)]
+    return pen_ink.pen_ink_regions(page, regions)  # here, not in every Page: only candidates need the grain
 
 
 def mnist_passthrough(gray):

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from conftest_edge import INT8_MODEL, harder_set_page, load_model
-from edge_runtime import classify, pen_ink, preprocess
+from edge_runtime import classify, pen_ink, preprocess, segment
 
 
 def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
@@ -21,6 +21,45 @@ def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
     page = preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape)
     assert pen_ink.stands_out(pen_ink.ink_level(page, (200, 60, 6, 60)), grain)
     assert not pen_ink.stands_out(pen_ink.ink_level(page, (40, 100, 4, 4)), grain)
+
+
+def noisy_paper_with_a_stroke(paper):
+    """(page, stroke's box, speck's box): a faint stroke 70 grey levels over `paper` (flattened
+    ink, 240x320), and a speck as bright as the paper's grain, both in the mask."""
+    flat = paper.copy()
+    flat[60:120, 200:206] = np.clip(flat[60:120, 200:206].astype(int) + 70, 0, 255)
+    grain = pen_ink.paper_grain(paper, np.zeros_like(paper))
+    flat[100:104, 40:44] = grain
+    mask = np.zeros_like(flat)
+    mask[60:120, 200:206] = mask[100:104, 40:44] = 255
+    return preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape), (200, 60, 6, 60), (40, 100, 4, 4)
+
+
+def test_faint_writing_stands_out_of_a_noisy_sensor_and_grain_still_does_not():
+    """A dim or small camera's noise (sigma 20 here) makes single paper pixels as bright as
+    faint writing; a stroke's mean averages it. Where smoothing falls the grain as noise
+    falls, the grain is the mean of the two (pen_ink.grain_without_noise): the stroke stands
+    out, a speck as bright as the grain does not. Paper whose grain is texture or rulings a
+    pixel wide, not noise, keeps its grain or nearly."""
+    rng = np.random.default_rng(0)
+    noise = np.clip(rng.normal(12, 20, (240, 320)), 0, 255).astype(np.uint8)
+    page, stroke, speck = noisy_paper_with_a_stroke(noise)
+    grain = pen_ink.paper_grain(page.flat, page.mask)
+    quieter = pen_ink.grain_without_noise(page.flat, page.mask, grain)
+    assert grain == 59 and round(quieter) == 42
+    assert not pen_ink.stands_out(pen_ink.ink_level(page, stroke), grain)  # against each pixel's noise
+    regions = [segment.Region(box, (0,), None) for box in (stroke, speck)]
+    assert pen_ink.pen_ink_regions(page, regions) == regions[:1]
+    texture = cv2.GaussianBlur(rng.normal(0, 1, (240, 320)).astype(np.float32), (0, 0), 3)
+    texture = np.clip(12 + 20 * texture / texture.std(), 0, 255).astype(np.uint8)
+    page, _, _ = noisy_paper_with_a_stroke(texture)
+    grain = pen_ink.paper_grain(page.flat, page.mask)
+    assert pen_ink.grain_without_noise(page.flat, page.mask, grain) == grain
+    ruled = np.full((240, 320), 5, np.uint8)
+    ruled[::20] = 60
+    page, _, speck = noisy_paper_with_a_stroke(ruled)
+    grain = pen_ink.paper_grain(page.flat, page.mask)
+    assert grain == 60 and not pen_ink.stands_out(60, pen_ink.grain_without_noise(page.flat, page.mask, grain))
 
 
 def band(width, soft, level, length=320):

@@ -8,6 +8,12 @@ from conftest_edge import INT8_MODEL, harder_set_page, load_model
 from edge_runtime import classify, pen_ink, preprocess, segment
 
 
+def paper_grain(flat, mask):
+    """pen_ink.sampled_grain of a flattened picture and its ink mask."""
+    step, paper = pen_ink.paper_sample(flat, mask)
+    return pen_ink.sampled_grain(flat, step, paper)
+
+
 def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
     """The threshold lets some paper grain through; such specks are no brighter than the grain
     itself, a pen stroke is many times brighter (flattened ink: bright on black)."""
@@ -16,7 +22,7 @@ def test_only_ink_that_stands_out_from_the_paper_grain_is_a_candidate():
     flat[100:104, 40:44] = 14                                    # a speck just over the threshold
     flat[60:120, 200:206] = 80                                   # a pen stroke
     mask = np.where(flat >= 13, 255, 0).astype(np.uint8)
-    grain = pen_ink.paper_grain(flat, mask)
+    grain = paper_grain(flat, mask)
     assert 9 <= grain <= 11
     page = preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape)
     assert pen_ink.stands_out(pen_ink.ink_level(page, (200, 60, 6, 60)), grain)
@@ -28,38 +34,64 @@ def noisy_paper_with_a_stroke(paper):
     ink, 240x320), and a speck as bright as the paper's grain, both in the mask."""
     flat = paper.copy()
     flat[60:120, 200:206] = np.clip(flat[60:120, 200:206].astype(int) + 70, 0, 255)
-    grain = pen_ink.paper_grain(paper, np.zeros_like(paper))
+    grain = paper_grain(paper, np.zeros_like(paper))
     flat[100:104, 40:44] = grain
     mask = np.zeros_like(flat)
     mask[60:120, 200:206] = mask[100:104, 40:44] = 255
     return preprocess.Page(flat, mask, None, None, None, 13, 1.0, (0, 0), flat.shape), (200, 60, 6, 60), (40, 100, 4, 4)
 
 
+def quieter_grain(page):
+    """(raw grain, grain without noise) of a page's paper."""
+    step, paper = pen_ink.paper_sample(page.flat, page.mask)
+    grain = paper_grain(page.flat, page.mask)
+    return grain, pen_ink.grain_without_noise(page.flat, step, paper, grain)
+
+
 def test_faint_writing_stands_out_of_a_noisy_sensor_and_grain_still_does_not():
     """A dim or small camera's noise (sigma 20 here) makes single paper pixels as bright as
-    faint writing; a stroke's mean averages it. Where smoothing falls the grain as noise
-    falls, the grain is the mean of the two (pen_ink.grain_without_noise): the stroke stands
-    out, a speck as bright as the grain does not. Paper whose grain is texture or rulings a
-    pixel wide, not noise, keeps its grain or nearly."""
+    faint writing; a stroke's mean averages it. Where smoothing lowers the grain as it lowers
+    noise, the grain is the mean of the two (pen_ink.grain_without_noise): the stroke stands
+    out, a speck as bright as the grain does not. Paper whose grain is texture keeps its
+    grain; rulings a pixel wide are as fine as noise, and their specks still do not stand out."""
     rng = np.random.default_rng(0)
     noise = np.clip(rng.normal(12, 20, (240, 320)), 0, 255).astype(np.uint8)
     page, stroke, speck = noisy_paper_with_a_stroke(noise)
-    grain = pen_ink.paper_grain(page.flat, page.mask)
-    quieter = pen_ink.grain_without_noise(page.flat, page.mask, grain)
+    grain, quieter = quieter_grain(page)
     assert grain == 59 and round(quieter) == 42
     assert not pen_ink.stands_out(pen_ink.ink_level(page, stroke), grain)  # against each pixel's noise
     regions = [segment.Region(box, (0,), None) for box in (stroke, speck)]
     assert pen_ink.pen_ink_regions(page, regions) == regions[:1]
     texture = cv2.GaussianBlur(rng.normal(0, 1, (240, 320)).astype(np.float32), (0, 0), 3)
     texture = np.clip(12 + 20 * texture / texture.std(), 0, 255).astype(np.uint8)
-    page, _, _ = noisy_paper_with_a_stroke(texture)
-    grain = pen_ink.paper_grain(page.flat, page.mask)
-    assert pen_ink.grain_without_noise(page.flat, page.mask, grain) == grain
+    grain, quieter = quieter_grain(noisy_paper_with_a_stroke(texture)[0])
+    assert quieter == grain
     ruled = np.full((240, 320), 5, np.uint8)
     ruled[::20] = 60
-    page, _, speck = noisy_paper_with_a_stroke(ruled)
-    grain = pen_ink.paper_grain(page.flat, page.mask)
-    assert grain == 60 and not pen_ink.stands_out(60, pen_ink.grain_without_noise(page.flat, page.mask, grain))
+    grain, quieter = quieter_grain(noisy_paper_with_a_stroke(ruled)[0])
+    assert grain == 60 and quieter < grain and not pen_ink.stands_out(60, quieter)
+
+
+def test_a_speck_dimmer_than_the_grain_never_stands_out_however_far_smoothing_lowers_it():
+    """Noise around a mean under the paper's (flattened ink clips it at 0) falls further under
+    smoothing than the real photos' (2.0 at most): the grain without noise stops at the
+    grain over MIN_STROKE_TO_GRAIN."""
+    rng = np.random.default_rng(0)
+    page, _, _ = noisy_paper_with_a_stroke(np.clip(rng.normal(-10, 20, (240, 320)), 0, 255).astype(np.uint8))
+    grain, quieter = quieter_grain(page)
+    assert quieter == grain / pen_ink.MIN_STROKE_TO_GRAIN
+    assert not pen_ink.stands_out(grain - 0.5, quieter)
+
+
+def test_a_clean_page_is_not_looked_at_again_for_noise(monkeypatch):
+    """When every candidate stands out of the paper's grain, the paper is not smoothed and
+    measured again (the camera loop's frames)."""
+    def must_not_run(*arguments):
+        raise AssertionError("grain_without_noise ran")
+    monkeypatch.setattr(pen_ink, "grain_without_noise", must_not_run)
+    page, stroke, _ = noisy_paper_with_a_stroke(np.random.default_rng(0).integers(0, 12, (240, 320)).astype(np.uint8))
+    region = segment.Region(stroke, (0,), None)
+    assert pen_ink.pen_ink_regions(page, [region]) == [region]
 
 
 def band(width, soft, level, length=320):

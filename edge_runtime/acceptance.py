@@ -4,7 +4,7 @@ the picture, a 1 may stand alone, and a line of text holds none (edge_runtime/re
 the picture; this keeps what is a digit).
 """
 
-from edge_runtime import lines, reading, segment
+from edge_runtime import blob_boxes, lines, reading
 
 # A crop needs reading.MIN_DIGIT_PROBABILITY on its own, unless two or more sure digits share
 # its line (digits come in rows, junk rarely lines up with them) or it fills much of the
@@ -149,4 +149,4 @@ def is_confident_one(candidate):
 
 def is_dominant(box, shape):
     """A box at least DOMINANT of the picture's height or width."""
-    return segment.spans(box, shape, DOMINANT)
+    return blob_boxes.spans(box, shape, DOMINANT)

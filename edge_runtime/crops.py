@@ -10,7 +10,7 @@ pieces that belong to it) is that digit, and digit_crop prepares it.
 import cv2
 import numpy as np
 
-from edge_runtime import digit_crop, grayscale, preprocess, segment
+from edge_runtime import blob_boxes, digit_crop, grayscale, merging, preprocess, segment
 
 # A tiny crop (an 8x8 scan cell, a 12-pixel webcam digit) is enlarged until its longer side
 # has this many pixels before it is prepared: thresholding and stroke measurement need a
@@ -63,10 +63,10 @@ def enlarge_small(gray):
 
 
 def digit_region(page):
-    """The largest blob with the pieces that join it into one digit (segment.merge_pieces, as
+    """The largest blob with the pieces that join it into one digit (merging.merge_pieces, as
     when reading), or None when the page has no ink."""
     if len(page.boxes) == 0:
         return None
-    members = segment.merge_pieces(page.boxes)[0]
-    box = segment.group_box(page.boxes, members)
+    members = merging.merge_pieces(page.boxes)[0]
+    box = blob_boxes.group_box(page.boxes, members)
     return segment.Region(tuple(int(v) for v in box[:4]), tuple(int(page.ids[m]) for m in members), None)

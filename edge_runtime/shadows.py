@@ -23,7 +23,7 @@ shadow's faint tone and went with it.
 import cv2
 import numpy as np
 
-from edge_runtime import segment
+from edge_runtime import blob_boxes, segment
 
 SAMPLE = 4  # the cheap test looks at every fourth pixel of every fourth row
 SQUARE = segment.SQUARE
@@ -112,7 +112,7 @@ def shadow_by_tone(flat, mask, level, sample):
     (holds_prominent_writing). Cheap looks decide first: the shadow reaches the border
     (broad_faint_tone), so ink must lie there (most camera frames end here, the example
     frame's marker digits too), and be as broad as a shadow in the mask's `sample`."""
-    if not segment.ink_on_border(mask):
+    if not blob_boxes.ink_on_border(mask):
         return None
     if not cv2.countNonZero(cv2.erode(sample, SQUARE, iterations=BROAD_EROSIONS)):
         return None  # no ink as broad as a shadow: frames of ballpoint or pencil end here
@@ -130,7 +130,7 @@ def holds_prominent_writing(dark):
     width or height: a digit held up or written large. A desk's darker grain, which the
     faint tone would otherwise leave as specks, is small or runs to the border."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(dark)
-    return any(not segment.touches_border(box, dark.shape, 1) and segment.spans(box, dark.shape, PROMINENT)
+    return any(not blob_boxes.touches_border(box, dark.shape, 1) and blob_boxes.spans(box, dark.shape, PROMINENT)
                for box in stats[1:])
 
 
@@ -169,7 +169,7 @@ def broad_faint_tone(flat, mask, level):
     faint = cv2.bitwise_and(cv2.compare(flat, level, cv2.CMP_LE), mask)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(faint)
     cast = [label for label in range(1, count)
-            if segment.touches_border(stats[label], mask.shape, 1) and segment.spans(stats[label], mask.shape, SPAN)]
+            if blob_boxes.touches_border(stats[label], mask.shape, 1) and blob_boxes.spans(stats[label], mask.shape, SPAN)]
     shadow = np.zeros_like(mask)
     if not cast:
         return shadow
@@ -196,7 +196,7 @@ def has_thick_ink(sample):
     leaves an all-ink sample as it is (OpenCV pads with ink), so they are counted only up to
     half the sample's shorter side: from there no ink could survive THICKER times as many
     anyway."""
-    inner = cv2.bitwise_and(sample, segment.away_from_border(sample)) if segment.ink_on_border(sample) else sample
+    inner = cv2.bitwise_and(sample, blob_boxes.away_from_border(sample)) if blob_boxes.ink_on_border(sample) else sample
     core = inner if cv2.countNonZero(inner) else sample
     ink, strokes, most = cv2.countNonZero(core), 0, min(sample.shape) // 2
     while ink and strokes <= most and cv2.countNonZero(core) * 2 > ink:

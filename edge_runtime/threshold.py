@@ -9,7 +9,7 @@ import collections
 import cv2
 import numpy as np
 
-from edge_runtime import segment
+from edge_runtime import blob_boxes, segment
 
 # How cleanly the picture must split into ink and paper (the between-class share of the
 # variance) for the threshold to follow it: more than one bell curve of grain splits, and
@@ -83,7 +83,7 @@ def ink_levels(flat, min_threshold):
     mask, level = binarize(flat, min_threshold)
     if min(flat.shape) < 4:  # all border: nothing is left to sample (OpenCV refuses a 1x1 mask)
         return Levels(mask, level, None)
-    if not segment.ink_on_border(mask):
+    if not blob_boxes.ink_on_border(mask):
         return Levels(mask, level, None)
     sample, inside = sampled_away_from_border(flat, mask)
     whole = otsu_split(cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel())
@@ -135,7 +135,7 @@ def sampled_away_from_border(flat, mask):
     """(every other pixel of every other row of `flat`, 255 there where no blob touching the
     border lies): sample enough for a level, at a quarter of the cost. The blobs are found at
     full size: sampling first could cut the thin neck that joins one to the border."""
-    return np.ascontiguousarray(flat[::2, ::2]), np.ascontiguousarray(segment.away_from_border(mask)[::2, ::2])
+    return np.ascontiguousarray(flat[::2, ::2]), np.ascontiguousarray(blob_boxes.away_from_border(mask)[::2, ::2])
 
 
 Split = collections.namedtuple("Split", ["level", "separation"])

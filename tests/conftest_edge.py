@@ -50,6 +50,11 @@ def load_model(path):
     return DigitModel(path)
 
 
+def boxes_of(rows):
+    """Blob rows [x, y, w, h, box area] as edge_runtime.segment.components gives them."""
+    return np.array(rows, dtype=np.float64).reshape(-1, 5)
+
+
 def fake_reading(label, score, box, digit_probability):
     """A reading.Reading without its crop: for what is decided on readings alone."""
     from edge_runtime import reading

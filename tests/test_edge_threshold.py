@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest_edge import mnist_test_arrays
-from edge_runtime import grayscale, preprocess, segment, synthetic_pages, threshold
+from edge_runtime import blob_boxes, grayscale, preprocess, synthetic_pages, threshold
 
 
 def count_thresholds(monkeypatch):
@@ -152,8 +152,8 @@ def test_no_second_look_without_ink_on_the_border(monkeypatch):
     """The blobs touching the border are looked for only when the first mask has ink there
     (the same picture with its dark edge does look: the patch is reached)."""
     looked = []
-    real = segment.away_from_border
-    monkeypatch.setattr(segment, "away_from_border", lambda mask: looked.append(mask) or real(mask))
+    real = blob_boxes.away_from_border
+    monkeypatch.setattr(blob_boxes, "away_from_border", lambda mask: looked.append(mask) or real(mask))
     flat = faint_writing_under_a_dark_edge(with_digits=True)
     threshold.ink_mask(flat, min_threshold=20)
     assert len(looked) == 1

@@ -1,0 +1,98 @@
+"""edge_runtime.merging: the pieces of one digit joined (a detached bar, a digit broken at its
+middle), thousands of specks compared only with their neighbours."""
+
+import numpy as np
+
+from conftest_edge import boxes_of
+from edge_runtime import blob_boxes, merging
+
+
+def test_a_detached_bar_joins_its_digit_and_a_neighbour_stays_apart():
+    body = (100, 40, 30, 50, 600)      # a 5 without its bar
+    bar = (104, 30, 28, 6, 120)        # the bar above it, overlapping in x
+    neighbour = (150, 40, 30, 50, 600)
+    groups = merging.merge_pieces(boxes_of([bar, body, neighbour]))
+    assert sorted(sorted(int(i) for i in g) for g in groups) == [[0, 1], [2]]
+
+
+def test_a_whole_digit_under_a_slanted_neighbours_overhang_is_not_its_bar():
+    """hypjudy_05's "57": the 5 sits under the 7's top stroke, overlapping it by 7 of its 20
+    px. Short beside the tall 7, it passed as a flat bar and the pair was read as one 7."""
+    seven = (253, 90, 35, 83, 35 * 83)
+    five = (240, 113, 20, 32, 20 * 32)
+    groups = merging.merge_pieces(boxes_of([seven, five]))
+    assert sorted(sorted(int(i) for i in g) for g in groups) == [[0], [1]]
+    bar = (240, 113, 20, 8, 20 * 8)  # as short, but a bar: wider than tall
+    assert [sorted(int(i) for i in g) for g in merging.merge_pieces(boxes_of([seven, bar]))] == [[0, 1]]
+
+
+def test_a_digit_broken_at_its_middle_is_joined_when_the_halves_make_one_digit_height():
+    """hypjudy_03's 2: its hook (10x8) and its base (19x12) are each far shorter than the
+    line's digits (about 22 px); together 21 px, they are one digit, not over 1.5 times the
+    taller half (18 px)."""
+    base, hook = (79, 201, 19, 12, 19 * 12), (88, 192, 10, 8, 10 * 8)
+    assert sorted(map(len, merging.merge_pieces(boxes_of([base, hook])))) == [1, 1]
+    assert [len(g) for g in merging.merge_pieces(boxes_of([base, hook]), digit_height=22.0)] == [2]
+    stacked = (79, 240, 19, 22, 19 * 22)  # a whole digit of the next line is not joined
+    assert sorted(map(len, merging.merge_pieces(boxes_of([base, hook, stacked]), digit_height=22.0))) == [1, 2]
+
+
+def test_merging_thousands_of_specks_compares_only_nearby_pieces(monkeypatch):
+    """Comparing every pair made a speckled 640x480 frame take 20 s; windows in x within
+    bands of rows keep it linear (a window in x alone compared about 45 pieces per speck here)."""
+    rng = np.random.default_rng(0)
+    count = 4000
+    rows = np.column_stack([rng.integers(0, 636, count), rng.integers(0, 476, count),
+                            np.full(count, 3), np.full(count, 3), np.full(count, 5)])
+    compared = []
+    real = merging.candidate_pairs
+
+    def counting(boxes, anchors, reach):
+        pairs = real(boxes, anchors, reach)
+        compared.append(len(pairs[1]))
+        return pairs
+    monkeypatch.setattr(merging, "candidate_pairs", counting)
+    groups = merging.merge_pieces(boxes_of(rows))
+    assert sum(len(g) for g in groups) == count
+    assert 0 < sum(compared) < 4 * count  # all pairs would be 16 million
+
+
+def merged_by_comparing_every_pair(boxes, min_anchor_side, digit_height):
+    """merge_pieces as its rule reads, without windows: each anchor, largest first, takes
+    every smaller unclaimed piece it may merge with, left to right."""
+    order = np.argsort(-boxes[:, blob_boxes.AREA], kind="stable")
+    rank = np.argsort(order, kind="stable")
+    left_to_right = np.argsort(boxes[:, blob_boxes.X], kind="stable")
+    owned, groups = set(), []
+    for anchor in order.tolist():
+        if anchor in owned or max(boxes[anchor, blob_boxes.W], boxes[anchor, blob_boxes.H]) < min_anchor_side:
+            continue
+        fits = merging.mergeable(boxes[anchor], boxes, digit_height)
+        members = [anchor] + [p for p in left_to_right.tolist()
+                              if fits[p] and rank[p] > rank[anchor] and p not in owned]
+        owned.update(members)
+        groups.append(members)
+    return groups
+
+
+def test_the_windows_find_every_pair_that_comparing_all_pairs_finds():
+    """Digits, bars, halves and specks strewn densely, with and without a typical height
+    (which lets two halves join up to 1.5 times it): the same groups, in the same order."""
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        count = 400
+        w, h = rng.integers(1, 45, count), rng.integers(1, 60, count)
+        rows = np.column_stack([rng.integers(0, 300, count), rng.integers(0, 220, count), w, h, w * h])
+        boxes = boxes_of(rows)
+        for min_side, digit_height in [(0, 0.0), (7, 0.0), (7, 30.0), (3, 70.0), (3, 90.0)]:
+            windowed = [[int(i) for i in g] for g in merging.merge_pieces(boxes, min_side, digit_height)]
+            assert windowed == merged_by_comparing_every_pair(boxes, min_side, digit_height)
+            assert sum(len(g) > 1 for g in windowed) >= 20  # many pieces were joined
+
+
+def test_halves_of_a_big_digit_pair_up_across_bands_set_by_smaller_blobs():
+    """The bands are as tall as the furthest two tops of one digit may lie apart: 1.5 times
+    the typical height when that is more than the tallest blob (here 105 px, not 88.5)."""
+    top, bottom, blob = (100, 80, 30, 5, 150), (100, 180, 30, 5, 150), (400, 0, 20, 59, 1180)
+    groups = merging.merge_pieces(boxes_of([blob, top, bottom]), 0, digit_height=70.0)
+    assert [[int(i) for i in g] for g in groups] == [[0], [1, 2]]

@@ -55,7 +55,8 @@ def plausible_sizes(boxes, shape, options):
     sized = (h >= options.min_height_px) & (h <= options.max_height_fraction * shape[0])
     aspect = w / h  # a bounding box is at least one pixel tall
     shaped = (aspect >= options.min_aspect) & (aspect <= options.max_run_aspect)
-    return sized & shaped & (~blob_boxes.touches_border(boxes, shape, options.border_margin_px) | blob_boxes.spans(boxes, shape, 0.5))
+    inside = ~blob_boxes.touches_border(boxes, shape, options.border_margin_px)
+    return sized & shaped & (inside | blob_boxes.spans(boxes, shape, 0.5))
 
 
 def plausible_fill(box, mask, options):

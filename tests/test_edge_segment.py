@@ -1,4 +1,5 @@
-"""edge_runtime.segment: frame-edge blobs, shapes that are no digit, failed groups let go of their pieces."""
+"""edge_runtime.segment: frame-edge blobs, shapes that are no digit, failed groups let go of
+their pieces."""
 
 import cv2
 import numpy as np

@@ -1,6 +1,6 @@
-"""Blobs as rows of [x, y, w, h, box area]: the columns, the box around a group of them, and
-where a box or the ink lies against the picture's border (a page's edge, the desk around the
-paper, a digit held close to the camera).
+"""Blobs as rows of [x, y, w, h, box area]: the columns, the box around a group of them, a
+box's share of the picture, and where a box or the ink lies against the picture's border (a
+page's edge, the desk around the paper, a digit held close to the camera).
 """
 
 import cv2
@@ -77,15 +77,3 @@ def runs_along_border(mask, box, margin):
     """A page edge or the desk beside it lies along the frame's edge; a digit held close to the
     camera only crosses it, touching it over about one stroke width."""
     return border_contact(mask, box, margin) > 0.25 * max(box[W], box[H])
-
-
-def frame_edge_blobs(boxes, mask, margin):
-    """Components that lie along the frame's edge: a page edge, the desk around the paper.
-
-    They are neither digits nor pieces of one, and their boxes span the picture, so they
-    are removed before merging, or every digit inside their box would join them.
-    """
-    edge = np.zeros(len(boxes), dtype=bool)
-    for index in np.flatnonzero(touches_border(boxes, mask.shape, margin)):
-        edge[index] = runs_along_border(mask, boxes[index], margin)
-    return edge

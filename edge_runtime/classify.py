@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from edge_runtime import acceptance, grayscale, image_files, preprocess, reading, source_boxes, straighten
+from edge_runtime import acceptance, blob_boxes, grayscale, image_files, preprocess, reading, source_boxes, straighten
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
 # A picture read again at its doubtful threshold (second_opinion) is taken at that level when
@@ -163,7 +163,8 @@ def may_be_close_up(page, readings):
     if len(page.boxes) > CLOSE_UP_MAX_BLOBS or len(readings) > CLOSE_UP_PIECES:
         return False
     height, width = source_boxes.picture_shape(page)
-    return bool(np.any((page.boxes[:, 3] >= CLOSE_UP_BLOB * height) | (page.boxes[:, 2] >= CLOSE_UP_BLOB * width)))
+    return bool(np.any((page.boxes[:, blob_boxes.H] >= CLOSE_UP_BLOB * height)
+                       | (page.boxes[:, blob_boxes.W] >= CLOSE_UP_BLOB * width)))
 
 
 def closer_look(model, gray, page, readings, min_score, options):

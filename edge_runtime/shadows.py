@@ -168,7 +168,8 @@ def broad_faint_tone(flat, mask, level):
     band wider than the lighting correction, as faint as the shadow, went with it."""
     faint = cv2.bitwise_and(cv2.compare(flat, level, cv2.CMP_LE), mask)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(faint)
-    cast = [label for label in range(1, count) if blob_boxes.touches_border(stats[label], mask.shape, 1)
+    cast = [label for label in range(1, count)
+            if blob_boxes.touches_border(stats[label], mask.shape, 1)
             and blob_boxes.spans(stats[label], mask.shape, SPAN)]
     shadow = np.zeros_like(mask)
     if not cast:

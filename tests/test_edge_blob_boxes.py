@@ -1,8 +1,28 @@
-"""edge_runtime.blob_boxes: where ink lies against the picture's border."""
+"""edge_runtime.blob_boxes: the box around a group of blobs, a box's share of the picture, and
+where boxes and ink lie against the picture's border."""
 
 import numpy as np
 
+from conftest_edge import boxes_of
 from edge_runtime import blob_boxes
+
+
+def test_a_group_box_holds_its_members_and_sums_their_areas():
+    boxes = boxes_of([(10, 20, 30, 40, 600), (50, 5, 10, 10, 80), (0, 0, 5, 5, 25)])
+    assert blob_boxes.group_box(boxes, [0, 1]).tolist() == [10, 5, 50, 55, 680]
+    assert blob_boxes.group_boxes(boxes, [[2], [1, 0]]).tolist() == [[0, 0, 5, 5, 25], [10, 5, 50, 55, 680]]
+    assert blob_boxes.group_boxes(boxes, []).shape == (0, 5)
+
+
+def test_one_box_or_many_against_the_picture():
+    """The same tests answer for one (x, y, w, h) box and for an array of rows at once."""
+    shape = (480, 640)
+    rows = boxes_of([(300, 200, 40, 60, 0), (0, 100, 20, 300, 0), (100, 470, 400, 10, 0)])
+    assert blob_boxes.touches_border(rows, shape, 2).tolist() == [False, True, True]
+    assert blob_boxes.spans(rows, shape, 0.5).tolist() == [False, True, True]
+    assert not blob_boxes.touches_border((300, 200, 40, 60), shape, 2)
+    assert blob_boxes.touches_border((300, 200, 40, 60), shape, 201)
+    assert blob_boxes.spans((300, 200, 40, 60), shape, 0.125) and not blob_boxes.spans((300, 200, 40, 60), shape, 0.13)
 
 
 def test_blobs_joined_to_the_border_at_a_corner_count_as_on_the_border():

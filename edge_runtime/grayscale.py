@@ -25,9 +25,10 @@ def to_grayscale(image):
     raise ValueError(f"expected a gray or colour image, got shape {pixels.shape}")
 
 
-def percentiles(gray, fractions):
-    """Pixel values at the given fractions of the image, from its histogram (cheap per frame)."""
-    histogram = cv2.calcHist([np.ascontiguousarray(gray)], [0], None, [256], [0, 256]).ravel()
+def percentiles(gray, fractions, mask=None):
+    """Pixel values at the given fractions of the image, or of its pixels where `mask` is set
+    (0s when it sets none), from its histogram (cheap per frame)."""
+    histogram = cv2.calcHist([np.ascontiguousarray(gray)], [0], mask, [256], [0, 256]).ravel()
     cumulative = np.cumsum(histogram)
     return [int(np.searchsorted(cumulative, f * cumulative[-1])) for f in fractions]
 

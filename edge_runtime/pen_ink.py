@@ -11,7 +11,7 @@ Pen ink differs from both in how it looks, measured on the flattened ink (bright
 import cv2
 import numpy as np
 
-from edge_runtime import segment
+from edge_runtime import grayscale, segment
 
 # A stroke's mean brightness in the flattened ink must be this many times the paper's grain (its
 # brightest 1 % away from any ink): pen on paper measured at 4.2x or more on real photos, the
@@ -82,11 +82,7 @@ def sampled_grain(flat, step, paper):
     those specks are no brighter than this. A sample on a GRAIN_STEP grid is enough, at a
     tenth of the cost (0.07 ms per 640x480); small pictures (a tight crop of one digit) are
     sampled more densely, having little paper."""
-    histogram = cv2.calcHist([flat[::step, ::step].copy()], [0], paper, [256], [0, 256]).ravel()
-    total = histogram.sum()
-    if total == 0:
-        return 0.0
-    return float(np.searchsorted(np.cumsum(histogram), GRAIN_PERCENTILE * total))
+    return float(grayscale.percentiles(flat[::step, ::step], (GRAIN_PERCENTILE,), paper)[0])
 
 
 def is_fine_grain(grain, smoothed):

@@ -308,6 +308,9 @@ def test_readings_resume_after_a_broker_restart_and_the_loop_never_waits_for_it(
     watchdog = threading.Thread(target=restart_when_the_outage_frames_are_done)
 
     def stop_broker():
+        # The first reading is sent from paho's own thread: on a busy machine it may not have
+        # left by frame 12, and stopping the broker then would make it a superseded one.
+        wait_until(lambda: subscriber.numbers() == [numbers[0]], "the first reading before the outage")
         broker.stop()
         wait_until(lambda: not publisher.connected, "the publisher to notice the broker is gone")
         watchdog.start()

@@ -5,7 +5,8 @@ import dataclasses
 
 import numpy as np
 
-from edge_runtime import acceptance, blob_boxes, grayscale, image_files, preprocess, reading, source_boxes, straighten
+from edge_runtime import (acceptance, blob_boxes, grayscale, image_files, page_edges, preprocess, reading,
+                          source_boxes, straighten)
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
 # A picture read again at its doubtful threshold (second_opinion) is taken at that level when
@@ -122,9 +123,10 @@ def source_box(page, box, back, shape):
 
 
 def read_confident(model, page, min_score, options):
-    """The page's readings that pass `min_score` and the rejecter, in no particular order."""
-    return acceptance.accept([r for r in reading.read_page(model, page, options) if r.score >= min_score],
-                          source_boxes.picture_shape(page))
+    """The page's readings that pass `min_score` and the rejecter, in no particular order, less
+    the strips along a page's edge read as 1s (page_edges)."""
+    readings = [r for r in reading.read_page(model, page, options) if r.score >= min_score]
+    return acceptance.accept(page_edges.without_page_edges(page, readings), source_boxes.picture_shape(page))
 
 
 def second_opinion(model, gray, page, readings, min_score, options):

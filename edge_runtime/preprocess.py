@@ -125,14 +125,15 @@ def working_copy(gray, side=WORKING_SIDE, least=0):
 
 
 Page = collections.namedtuple("Page", ["flat", "mask", "contours", "boxes", "ids", "level", "factor", "offset",
-                                       "source_shape", "doubtful_level", "dark_ink", "polarity_sure"],
-                              defaults=(None, None, True))
+                                       "source_shape", "doubtful_level", "dark_ink", "polarity_sure", "ink"],
+                              defaults=(None, None, True, None))
 Page.__doc__ = """An image prepared for finding digits, in working pixels: flattened ink, its
 binary mask, the blobs' outer contours, [x, y, w, h, box area] per kept blob and its contour's
 index, the ink threshold, how to map a box back to source pixels (scale, padding, and the
 source picture's (height, width)), a lower threshold that may be the writing's (threshold.Levels),
 whether the ink is darker than the paper (None when not decided by prepare) and whether that
-was decided surely or given (polarity.ink_polarity)."""
+was decided surely or given (polarity.ink_polarity), and the ink before the lighting correction
+(page_edges tells a page's rim from pen by it)."""
 
 
 def pad_small(gray, small_side=128):
@@ -207,7 +208,7 @@ def page_from_ink(ink, small, factor, offset, shape, options, divisor=BACKGROUND
     flat, mask, level, doubtful = thresholded(ink, small, options, divisor, at_level)
     flat, mask = shadows.without_shadows(ink, flat, mask, level, by_tone=divisor == BACKGROUND_DIVISOR)
     contours, boxes, ids = segment.components(mask)
-    return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape, doubtful)
+    return Page(flat, mask, contours, boxes, ids, level, factor, offset, shape, doubtful, ink=ink)
 
 
 def thresholded(ink, small, options, divisor=BACKGROUND_DIVISOR, at_level=None):

@@ -72,6 +72,6 @@ def stroke_and_band(mask, box):
     inner = (slice(y - top, y - top + h), slice(x - left, x - left + w))
     stroke[inner] = ink_mask[inner]
     band = cv2.bitwise_not(ink_mask)
-    gap = BAND_GAP - 1
+    gap = BAND_GAP - 1  # the box grown by this much is left out: the band starts BAND_GAP out
     band[max(0, y - top - gap):y - top + h + gap, max(0, x - left - gap):x - left + w + gap] = 0
     return stroke, band, window

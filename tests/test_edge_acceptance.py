@@ -39,6 +39,21 @@ def test_a_line_of_letters_passing_here_and_there_as_digits_holds_none():
     assert acceptance.accept([one, seven] + letters[:1], (1000, 1000)) == [one, seven]  # one letter: no text
 
 
+def test_a_word_of_text_beside_a_number_on_its_line_holds_no_digit():
+    """ "Room 54" (measured crops): the R and the m's second stroke turned down, the o's
+    doubted, the m's first stroke a likely 1. The line holds sure digits, so it is no text,
+    but its first word is. Without the space the word and the number are one word."""
+    down = reading.LENIENT_PROBABILITY / 2
+    word = [fake_reading("8", 0.99, (124, 222, 31, 38), down), fake_reading("0", 0.99, (158, 232, 28, 29), 0.086),
+            fake_reading("0", 0.99, (190, 232, 28, 29), 0.086), fake_reading("1", 0.99, (223, 232, 9, 28), 0.67),
+            fake_reading("7", 0.98, (232, 232, 34, 28), down)]
+    number = [fake_reading("5", 0.99, (313, 225, 23, 39), 0.99), fake_reading("4", 0.99, (336, 225, 28, 39), 0.99)]
+    kept = acceptance.accept(word + number, (480, 640))
+    assert word[3] not in kept and all(r in kept for r in number)
+    closer = [r._replace(box=(r.box[0] - 40, *r.box[1:])) for r in number]  # 7 pixels after the word
+    assert word[3] in acceptance.accept(word + closer, (480, 640))
+
+
 def test_a_number_beside_a_word_keeps_its_doubtful_digits():
     """ "Room 42": four letters turned down, a sure 4 and a doubtful 2. One sure digit is
     enough to make a line no text."""

@@ -97,3 +97,15 @@ def test_grouping_the_same_boxes_again_gives_fresh_lists():
     first.append([42])
     assert lines.group_lines(boxes) == [[0, 1], [2]]
     assert lines.group_lines([list(box) + [600] for box in boxes]) == [[0, 1], [2]]  # extra fields dropped
+
+
+def test_a_line_splits_into_words_at_spaces_wider_than_half_its_height():
+    """ "Room 36": letters 4-8 pixels apart, a 26-pixel space (over half of 40), the digits
+    touching; given in any order, returned left to right."""
+    room = [(100, 10, 30, 40), (136, 10, 28, 40), (170, 10, 28, 40), (204, 10, 40, 40)]
+    digits = [(270, 8, 26, 42), (296, 8, 26, 42)]
+    boxes = room + digits
+    assert lines.words(boxes, [5, 0, 3, 1, 4, 2]) == [[0, 1, 2, 3], [4, 5]]
+    assert lines.words(boxes, [4, 5]) == [[4, 5]]
+    near = room + [(264, 8, 26, 42)]  # 20 pixels after the word: no space
+    assert lines.words(near, [0, 1, 2, 3, 4]) == [[0, 1, 2, 3, 4]]

@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest_edge import mnist_test_arrays, photo_set
-from edge_runtime import grayscale, preprocess, synthetic
+from conftest_edge import harder_set_page, mnist_test_arrays, photo_set
+from edge_runtime import benchmark, grayscale, preprocess, segment, synthetic
 
 
 def blank_paper(value=200, size=(480, 640)):
@@ -155,3 +155,22 @@ def test_an_enlarged_picture_reads_no_more_candidates_than_a_640x480_frame():
     assert preprocess.per_frame(page, 80) == 80
 
 
+
+
+def plausible_and_budget(picture):
+    """(page, plausible regions, regions it may read) of a picture, first look."""
+    page = preprocess.prepare(picture)
+    options = preprocess.FindOptions()
+    regions = segment.plausible_regions(page.boxes, page.ids, page.contours, page.mask, options)
+    return page, regions, preprocess.per_frame(page, options.max_candidates)
+
+
+def test_a_frame_of_specks_reads_half_its_budget_of_candidates():
+    """The speckled benchmark frame holds 636 plausible regions against 80 it may read: grain,
+    so only the biggest 40 are read. A page of 68 digits on a desk reads every candidate."""
+    page, regions, budget = plausible_and_budget(benchmark.speckled_frame())
+    assert (len(regions), budget) == (636, 80) and preprocess.is_flooded(len(regions), budget)
+    assert len(preprocess.candidate_regions(page)) == budget // 2
+    page, regions, budget = plausible_and_budget(harder_set_page(0, 194).image)
+    assert len(regions) == 68 and not preprocess.is_flooded(len(regions), budget)
+    assert len(preprocess.candidate_regions(page)) == 68

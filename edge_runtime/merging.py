@@ -14,15 +14,6 @@ BAR_ASPECT = 0.7
 # broken digit, and join up to 1.5 times that height (one_digit_tall).
 HALF_DIGIT = 0.75
 NEIGHBOUR_BANDS = (-1.0, 0.0, 1.0)  # candidate_pairs: the bands a piece of an anchor's digit may lie in
-# A printed line (a form's box around an amount, a ruling) comes through the threshold as
-# dashes one pixel thick. Joined to the digits they pass, as a 5's bar would be, they made the
-# digits too tall or too empty to keep: a box around "9380543" read "993". A piece one pixel
-# thick and at least half as long as the anchor is wide is no part of a digit at least
-# PRINTED_LINE_ANCHOR pixels tall, whose pen strokes are thicker. On the harder sets' scanned
-# amounts 2 more pages exact (seed 3) and 3 digits more read (seed 0); the other pages, the
-# real photos and their variants, the easier photo set and digits.png the same.
-PRINTED_LINE_ANCHOR = 20
-PRINTED_LINE_LENGTH = 0.5
 
 
 def mergeable(anchor, pieces, digit_height=0.0):
@@ -32,10 +23,9 @@ def mergeable(anchor, pieces, digit_height=0.0):
     They overlap it in x by half the narrower width (a quarter for a flat bar, under 0.4 of
     the anchor's height and BAR_ASPECT or wider, which often juts out sideways), are a fair
     part of it (a whole digit inside a big blob's box, desk texture or a shadow, is not a
-    piece of that blob), together stay about one digit tall: 1.5 times the taller of
+    piece of that blob), and together stay about one digit tall: 1.5 times the taller of
     the two, or of `digit_height`, the picture's typical blob (a 2 broken at its middle has
-    two short halves that together are as tall as their neighbours), and are no dashes of a
-    printed line (is_printed_line).
+    two short halves that together are as tall as their neighbours).
     """
     ax, ay, aw, ah = (anchor[..., k] for k in (X, Y, W, H))
     px, py, pw, ph = (pieces[:, k] for k in (X, Y, W, H))
@@ -44,16 +34,7 @@ def mergeable(anchor, pieces, digit_height=0.0):
     overlaps = overlap >= np.where(flat, 0.25, 0.5) * np.minimum(aw, pw)
     sizeable = np.maximum(pw / aw, ph / ah) >= 0.15
     height = np.maximum(ay + ah, py + ph) - np.minimum(ay, py)
-    joined = overlaps & sizeable & (height <= one_digit_tall(ah, ph, digit_height))
-    return joined & ~is_printed_line(aw, ah, pw, ph)
-
-
-def is_printed_line(aw, ah, pw, ph):
-    """Whether pieces (widths `pw`, heights `ph`) are dashes of a printed line beside an anchor
-    of width `aw` and height `ah`: one pixel thick, PRINTED_LINE_LENGTH of its width long or
-    more, and it at least PRINTED_LINE_ANCHOR tall."""
-    dash = (np.minimum(pw, ph) <= 1) & (np.maximum(pw, ph) >= PRINTED_LINE_LENGTH * aw)
-    return dash & (ah >= PRINTED_LINE_ANCHOR)
+    return overlaps & sizeable & (height <= one_digit_tall(ah, ph, digit_height))
 
 
 def one_digit_tall(ah, ph, digit_height):

@@ -15,19 +15,6 @@ def test_a_detached_bar_joins_its_digit_and_a_neighbour_stays_apart():
     assert sorted(sorted(int(i) for i in g) for g in groups) == [[0, 1], [2]]
 
 
-def test_dashes_of_a_printed_line_are_no_bar_of_the_digit_they_pass():
-    """A form's box around an amount, broken by the threshold into dashes one pixel thick: a
-    dash above a 50-pixel digit is no detached bar of it, however long; a pen bar is, even a
-    thin one (2 pixels), and so is a one-pixel dash beside a digit under 20 pixels tall."""
-    body = (100, 40, 30, 50, 600)
-    for dash, joined in (((104, 30, 28, 1, 28), False), ((110, 30, 15, 1, 15), False),
-                         ((104, 30, 28, 2, 56), True), ((110, 30, 14, 1, 14), True)):
-        groups = merging.merge_pieces(boxes_of([body, dash]))
-        assert (len(groups) == 1) == joined, dash
-    small = (100, 40, 12, 19, 228)
-    assert len(merging.merge_pieces(boxes_of([small, (101, 36, 10, 1, 10)]))) == 1
-
-
 def test_a_whole_digit_under_a_slanted_neighbours_overhang_is_not_its_bar():
     """hypjudy_05's "57": the 5 sits under the 7's top stroke, overlapping it by 7 of its 20
     px. Short beside the tall 7, it passed as a flat bar and the pair was read as one 7."""

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest_edge import INT8_MODEL, harder_set_page, load_model, mnist_test_arrays
+from conftest_edge import INT8_MODEL, load_model, mnist_test_arrays
 from edge_runtime import benchmark, classify, evaluate, preprocess, synthetic, synthetic_pages
 
 PAGES = 150
@@ -121,14 +121,3 @@ def test_the_close_up_digit_must_cover_what_the_first_look_read():
     cover = (100, 100, 200, 300)
     assert classify.mostly_inside((120, 150, 80, 100), cover)      # a piece of it
     assert not classify.mostly_inside((260, 150, 100, 100), cover)  # mostly outside: a neighbour
-
-
-def test_digits_in_a_printed_box_are_read():
-    """Scanned amounts of the harder set (seed 3) written inside a printed box: its lines, one
-    pixel thick, joined the digits as their bars and made them too tall to keep (pages 5 and
-    119 read "8" and "037"). merging.is_printed_line."""
-    model = load_model(INT8_MODEL)
-    for index, number in ((5, "598"), (119, "0307")):
-        page = harder_set_page(3, index)
-        assert page.kind == "scanned-amount" and "".join(page.lines) == number
-        assert classify.read_number(classify.classify_image(model, page.image)) == number

@@ -35,7 +35,8 @@ LONE_ONE_HEIGHT = 0.1
 # turned down, blurred real photos lost faint digits. Each word of a line (lines.words) is
 # judged so too: the number's sure digits kept "Room 36"'s line, and the m's first stroke
 # passed as a 1 (40 touching pairs after "Room", read in a plain font: 22 -> 30 exact). The
-# harder sets, the real photos and their variants read the same; pages of letters 441 -> 440.
+# harder sets, the real photos and their variants read the same; pages of letters 441 -> 440
+# and 541 -> 539 false digits.
 TEXT_TURNED_DOWN = 2
 TEXT_SURE = 0.9
 # Digits scattered over a page, in no row: a crop read at reading.SURE that the rejecter finds
@@ -103,11 +104,12 @@ def is_lone_one(candidate, shape):
 
 
 def outside_text(readings, shape):
-    """The readings less the lines and words of text: lines, or words of a line, where the
-    rejecter turns down TEXT_TURNED_DOWN crops or more and is sure (TEXT_SURE) of none. A
-    confident 1 is never counted as turned down (the rejecter doubts thin 1s); one sure digit
-    keeps its word, so a number beside a word keeps its doubtful digits too, and so does a
-    crop filling much of the picture (is_dominant: what the camera was pointed at)."""
+    """The readings less the lines and words of text: lines, or words of a line (each judged
+    on its own, lines.words), where the rejecter turns down TEXT_TURNED_DOWN crops or more and
+    is sure (TEXT_SURE) of none. A confident 1 is never counted as turned down (the rejecter
+    doubts thin 1s); one sure digit keeps its word, so a number beside a word keeps its
+    doubtful digits too, and so does a crop filling much of the picture (is_dominant: what
+    the camera was pointed at)."""
     down = [is_turned_down(r) for r in readings]
     if sum(down) < TEXT_TURNED_DOWN:
         return readings  # the common frame: no line can be text, and no grouping is paid for

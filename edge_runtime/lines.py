@@ -156,7 +156,10 @@ def unordered_lines(boxes):
 
 def words(boxes, line, gap=WORD_GAP):
     """A line's box indices split into words, left to right: a new word wherever the space
-    after the boxes before is wider than `gap` times the line's median height."""
+    after the boxes before is wider than `gap` times the line's middle height (the upper of
+    the two middle ones). Spaces are measured along x, not along the line's slope."""
+    if not line:
+        return []
     heights = sorted(boxes[i][3] for i in line)
     space = gap * heights[len(heights) // 2]
     found, right = [], None

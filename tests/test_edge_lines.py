@@ -107,5 +107,6 @@ def test_a_line_splits_into_words_at_spaces_wider_than_half_its_height():
     boxes = room + digits
     assert lines.words(boxes, [5, 0, 3, 1, 4, 2]) == [[0, 1, 2, 3], [4, 5]]
     assert lines.words(boxes, [4, 5]) == [[4, 5]]
+    assert lines.words(boxes, []) == []
     near = room + [(264, 8, 26, 42)]  # 20 pixels after the word: no space
     assert lines.words(near, [0, 1, 2, 3, 4]) == [[0, 1, 2, 3, 4]]

@@ -77,3 +77,9 @@ def runs_along_border(mask, box, margin):
     """A page edge or the desk beside it lies along the frame's edge; a digit held close to the
     camera only crosses it, touching it over about one stroke width."""
     return border_contact(mask, box, margin) > 0.25 * max(box[W], box[H])
+
+
+def window(box, shape, pad=0):
+    """The box widened by `pad` pixels each way, clipped to the picture: row and column slices."""
+    x, y, w, h = (int(v) for v in box[:4])
+    return slice(max(0, y - pad), min(shape[0], y + h + pad)), slice(max(0, x - pad), min(shape[1], x + w + pad))

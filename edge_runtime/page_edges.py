@@ -11,7 +11,7 @@ stroke is far darker than the paper on both of its sides.
 import cv2
 import numpy as np
 
-from edge_runtime import grayscale
+from edge_runtime import blob_boxes, grayscale
 
 # A 1 is a page's edge when its ink stands out of the inkiest tenth of the band around its box
 # by under MIN_STANDING_OUT of how far it stands out of the band's least inky tenth (the
@@ -64,9 +64,8 @@ def stroke_and_band(mask, box):
     pixels around the box: the ink in the box, and what is not ink from BAND_GAP to
     BAND_REACH pixels out from it."""
     x, y, w, h = box
-    height, width = mask.shape
-    left, top = max(0, x - BAND_REACH), max(0, y - BAND_REACH)
-    window = (slice(top, min(height, y + h + BAND_REACH)), slice(left, min(width, x + w + BAND_REACH)))
+    window = blob_boxes.window(box, mask.shape, BAND_REACH)
+    top, left = window[0].start, window[1].start
     ink_mask = mask[window]
     stroke = np.zeros_like(ink_mask)
     inner = (slice(y - top, y - top + h), slice(x - left, x - left + w))

@@ -207,21 +207,15 @@ def has_thick_ink(sample):
     return bool(ink) and min(sample.shape) > 2 * deep + 1 and cv2.erode(sample, SQUARE, iterations=deep).any()
 
 
-def window(stats, shape, pad=0):
-    """The blob's box widened by `pad` pixels each way, clipped to the picture: row and column slices."""
-    x, y, w, h = (int(v) for v in stats[:4])
-    return slice(max(0, y - pad), min(shape[0], y + h + pad)), slice(max(0, x - pad), min(shape[1], x + w + pad))
-
-
 def own_pixels(labels, stats, label, pad=0):
     """The blob's pixels within its (widened) box, as an OpenCV mask."""
-    return cv2.compare(labels[window(stats, labels.shape, pad)], int(label), cv2.CMP_EQ)
+    return cv2.compare(labels[blob_boxes.window(stats, labels.shape, pad)], int(label), cv2.CMP_EQ)
 
 
 def half_width(distance, labels, stats, label):
     """How far the blob's innermost pixel lies from its edge (a blob on the picture's border
     measures thicker: the distance runs on past the border)."""
-    return cv2.minMaxLoc(distance[window(stats, labels.shape)], own_pixels(labels, stats, label))[1]
+    return cv2.minMaxLoc(distance[blob_boxes.window(stats, labels.shape)], own_pixels(labels, stats, label))[1]
 
 
 def fainter_than_writing(flat, labels, stats, thick, others):
@@ -237,14 +231,14 @@ def fainter_than_writing(flat, labels, stats, thick, others):
 
 def mean_ink(flat, labels, stats, label):
     """The blob's mean flattened ink."""
-    return cv2.mean(flat[window(stats, labels.shape)], mask=own_pixels(labels, stats, label))[0]
+    return cv2.mean(flat[blob_boxes.window(stats, labels.shape)], mask=own_pixels(labels, stats, label))[0]
 
 
 def reflatten(ink, flat, mask, labels, stats, label, side, level):
     """The blob's pixels, in flat and mask (changed in place), from a background estimated
     around it with a kernel `side` wide: the shadow is wider than that and goes, strokes in it
     stay."""
-    rows, columns = window(stats, mask.shape, pad=side)
+    rows, columns = blob_boxes.window(stats, mask.shape, pad=side)
     part = ink[rows, columns]
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
     local = cv2.subtract(part, cv2.morphologyEx(part, cv2.MORPH_OPEN, kernel))

@@ -15,13 +15,6 @@ DOMINANT = 0.3               # of the picture's height or width: a digit the cam
 # all but certain.
 FITS_LINE_SCORE = 0.9       # a crop read this confidently...
 FITS_LINE_HEIGHT = 1.25    # ...and as tall as its line's sure digits, give or take this factor
-# A 1 may stand taller, up to this many times the line's tallest sure digit: hands draw it as one
-# long stroke (real-photos-dev's hypjudy_03 ends a row of digits 20-40 pixels tall with a 1 of
-# 59, read at 0.996 though the rejecter doubted it, 0.03). That 1 read, and one more in the
-# photos tilted 8 degrees; the harder sets, the letter pages, 600 pages without digits, the
-# easier photo set and OpenCV's photos of scenes read the same. Twice the line's height stays
-# a rule or a margin's line.
-TALL_ONE = 1.5
 # A 1 written alone has no line to back it, and the rejecter takes its stroke for a rule
 # (0.012-0.137 on the easier photo set's three lone 1s, all dropped). The only reading of the
 # picture (over the least score; lines of text count too), read as 1 at least reading.SURE,
@@ -146,14 +139,13 @@ def in_line(candidate, heights):
     read confidently and as tall as they are (is_as_tall)."""
     if candidate.digit_probability >= IN_LINE_PROBABILITY:
         return True
-    return is_confident_one(candidate) and is_as_tall(candidate.box[3], heights, TALL_ONE)
+    return is_confident_one(candidate) and is_as_tall(candidate.box[3], heights)
 
 
-def is_as_tall(height, heights, taller=FITS_LINE_HEIGHT):
-    """Within the range of these sure digits' heights, give or take FITS_LINE_HEIGHT (up to
-    `taller` times the tallest): the range, not the middle, since hands write 1s and 7s taller
-    than 0s and 2s."""
-    return min(heights) / FITS_LINE_HEIGHT <= height <= max(heights) * taller
+def is_as_tall(height, heights):
+    """Within the range of these sure digits' heights, give or take FITS_LINE_HEIGHT: the range,
+    not the middle, since hands write 1s and 7s taller than 0s and 2s."""
+    return min(heights) / FITS_LINE_HEIGHT <= height <= max(heights) * FITS_LINE_HEIGHT
 
 
 def is_confident_one(candidate):

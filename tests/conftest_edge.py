@@ -44,6 +44,12 @@ def digits_png_path(tmp_dir):
     missing(f"OpenCV digits.png not found at {path}[.gz] (apt-get install opencv-doc, or set OPENCV_DIGITS_PNG)")
 
 
+def opencv_samples_dir():
+    """The folder of OpenCV's sample pictures: the one holding digits.png (OPENCV_DIGITS_PNG
+    or opencv-doc's)."""
+    return Path(os.environ.get("OPENCV_DIGITS_PNG", DIGITS_PNG_DEFAULT)).parent
+
+
 @functools.lru_cache(maxsize=None)
 def load_model(path):
     from edge_runtime.model import DigitModel

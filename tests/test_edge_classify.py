@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest_edge import (EXAMPLES_DIR, FLOAT_MODEL, INT8_MODEL, digits_png_path, example_number,
-                           harder_set_page, load_model, mnist_test_arrays, photo_set, rows_read_exactly, written_row)
+                           harder_set_page, load_model, mnist_test_arrays, opencv_samples_dir, photo_set,
+                           rows_read_exactly, written_row)
 from edge_runtime import classify, grayscale, image_files, preprocess, synthetic
 from prerequisites import missing
 
@@ -194,12 +195,12 @@ SCENES = ("aero1.jpg", "aero3.jpg", "apple.jpg", "baboon.jpg", "basketball1.png"
           "Blender_Suzanne1.jpg", "ela_original.jpg", "rubberwhale1.png")
 
 
-def test_photos_of_scenes_without_digits_read_few(tmp_path_factory):
+def test_photos_of_scenes_without_digits_read_few():
     """A camera pointed at a scene, not at writing: clutter passes for digits here and there.
     Measured on the 22 scenes: 31 false digits (fruits.jpg's pips 10, butterfly.jpg's veins
     4), 8 scenes none; without the rejecter 218 and 3. A limitation (README "Reads badly");
     the gates keep it from growing."""
-    folder = digits_png_path(tmp_path_factory.mktemp("scenes")).parent
+    folder = opencv_samples_dir()
     if not all((folder / name).is_file() for name in SCENES):
         missing(f"OpenCV's sample photos not found in {folder} (apt-get install opencv-doc)")
     model = load_model(INT8_MODEL)

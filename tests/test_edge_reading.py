@@ -177,7 +177,8 @@ def test_a_9_7_or_4_with_a_long_tail_is_read_by_its_head():
     exactly (9s 21, 7s 21, 4s 16 of 40); 55 reading the heads of 1s only the rejecter doubts;
     44 with one head, twice the width tall; 11 without reading the head. real-photos-dev's
     long-tailed 9s and 7s were lost that way. Of the other 62 rows, 25 still read a 1, 20
-    lose the tall digit ("35") and 17 read another digit from a head (385 five times)."""
+    lose the tall digit ("35"), 14 read another digit from a head (385 five times), 2 read
+    "37" and 1 "5"."""
     images, labels = mnist_test_arrays()
     model = load_model(INT8_MODEL)
     threes, fives = np.flatnonzero(labels == 3)[:40], np.flatnonzero(labels == 5)[:40]
@@ -187,20 +188,38 @@ def test_a_9_7_or_4_with_a_long_tail_is_read_by_its_head():
             page = written_at_twice_the_size([images[three], long_tailed(images[middle]), images[five]])
             right += classify.read_number(classify.classify_image(model, page)) == f"3{label}5"
     print(f"long-tailed rows: {right}/120 read exactly")
-    assert right >= 48
+    assert right >= 50
 
 
 def test_a_long_tail_the_classifier_doubts_is_read_by_its_head():
-    """Three long-tailed rows whose tall digit reads whole as a 1 the rejecter finds a digit
-    but the classifier doubts (0.82-0.90): read by their heads since the classifier's doubt
-    counts too ("315" before), as a bracket-like 7 in real-photos-dev's hypjudy_04 was."""
+    """Two long-tailed rows whose tall digit reads whole as a 1 the rejecter finds a digit
+    (0.74, 0.52) but the classifier doubts (0.82, 0.87): read by their heads since the
+    classifier's doubt counts too ("315" before), as a bracket-like 7 in real-photos-dev's
+    hypjudy_04 was."""
     images, labels = mnist_test_arrays()
     model = load_model(INT8_MODEL)
-    three, five = np.flatnonzero(labels == 3)[[1, 19, 28]], np.flatnonzero(labels == 5)[[1, 19, 28]]
-    tailed = [17, 133, 210]  # MNIST test images: a 7, a 7, a 4
-    assert [int(labels[i]) for i in tailed] == [7, 7, 4]
-    rows = [written_at_twice_the_size([images[t], long_tailed(images[m]), images[f]]) for t, m, f in zip(three, tailed, five)]
-    assert [classify.read_number(classify.classify_image(model, row)) for row in rows] == ["375", "375", "345"]
+    three, five = np.flatnonzero(labels == 3)[[19, 28]], np.flatnonzero(labels == 5)[[19, 28]]
+    tailed = [133, 210]  # MNIST test images: a 7 and a 4
+    assert [int(labels[i]) for i in tailed] == [7, 4]
+    rows = [written_at_twice_the_size([images[t], long_tailed(images[m]), images[f]])
+            for t, m, f in zip(three, tailed, five)]
+    assert [classify.read_number(classify.classify_image(model, row)) for row in rows] == ["375", "345"]
+
+
+def test_only_a_tall_1_that_the_classifier_or_the_rejecter_doubts_is_read_by_its_head():
+    """reading.is_doubted_tall_one: one reading of a 1, its blob at least TAILED times as tall
+    as wide, read under DOUBTED_ONE or found under MIN_DIGIT_PROBABILITY likely one digit."""
+    tall, wide = (0, 0, 10, 10 * reading.TAILED), (0, 0, 10, 10 * reading.TAILED - 1)
+    sure, least = reading.DOUBTED_ONE, reading.MIN_DIGIT_PROBABILITY
+
+    def one(score, probability, label="1"):
+        return [fake_reading(label, score, tall, probability)]
+    assert not reading.is_doubted_tall_one(one(sure, least), tall)
+    assert reading.is_doubted_tall_one(one(sure - 0.01, least), tall)  # the classifier doubts
+    assert reading.is_doubted_tall_one(one(0.99, least - 0.01), tall)  # the rejecter doubts
+    assert not reading.is_doubted_tall_one(one(0.5, 0.1), wide)  # not tall enough
+    assert not reading.is_doubted_tall_one(one(0.5, 0.1, label="7"), tall)
+    assert not reading.is_doubted_tall_one(one(0.5, 0.1) * 2, tall)  # cut in two
 
 
 def test_a_tall_1_read_by_its_head_stays_a_1():

@@ -40,11 +40,6 @@ SHARPEN_SIGMA = 3.0   # pixels of the picture as given: sharpening a picture out
 SHARPEN_AMOUNT = 2.0  # ...steepens its edges this much (sigma 2 and amount 1 mended a third as much)
 CLOSE_UP_SIDE = 256     # the close-up look's longest side, at most (a digit filling a frame is still 150+ pixels)
 CLOSE_UP_BACKGROUND_DIVISOR = 2  # wider than a close-up's thickest ink, where strokes cross
-
-Candidate = collections.namedtuple("Candidate", ["box", "image"])
-Candidate.__doc__ = "A digit-like region: box (x, y, w, h) in source pixels and its 28x28 uint8 crop."
-
-
 # A picture with over this many times the plausible regions it may read (per_frame) is grain,
 # texture or specks. Measured, as a multiple of that budget: pages with digits 1.83 at most
 # (squared paper; the harder sets' 880), the real photos 0.9 at most in all 14 ways they are
@@ -52,6 +47,9 @@ Candidate.__doc__ = "A digit-like region: box (x, y, w, h) in source pixels and 
 # Reading half the budget there took that frame from 61 to 50 ms here (median of 7); no page
 # of the harder sets, the letter pages or the real photos read differently.
 GRAIN_FLOOD = 3.0
+
+Candidate = collections.namedtuple("Candidate", ["box", "image"])
+Candidate.__doc__ = "A digit-like region: box (x, y, w, h) in source pixels and its 28x28 uint8 crop."
 
 
 @dataclasses.dataclass(frozen=True)

@@ -30,9 +30,14 @@ def mnist_test_arrays():
         return data["x_test"], data["y_test"]
 
 
+def digits_png_setting():
+    """Where digits.png should be: OPENCV_DIGITS_PNG, else opencv-doc's (maybe gzipped there)."""
+    return Path(os.environ.get("OPENCV_DIGITS_PNG", DIGITS_PNG_DEFAULT))
+
+
 def digits_png_path(tmp_dir):
     """digits.png from OPENCV_DIGITS_PNG or opencv-doc, un-gzipping into tmp_dir if needed."""
-    path = Path(os.environ.get("OPENCV_DIGITS_PNG", DIGITS_PNG_DEFAULT))
+    path = digits_png_setting()
     if path.is_file():
         return path
     gzipped = Path(str(path) + ".gz")
@@ -47,7 +52,7 @@ def digits_png_path(tmp_dir):
 def opencv_samples_dir():
     """The folder of OpenCV's sample pictures: the one holding digits.png (OPENCV_DIGITS_PNG
     or opencv-doc's)."""
-    return Path(os.environ.get("OPENCV_DIGITS_PNG", DIGITS_PNG_DEFAULT)).parent
+    return digits_png_setting().parent
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,0 +1,94 @@
+"""How many pages of a synthetic page set (scripts/make_page_set.py) could be read exactly at
+best with a given classifier: a page counts when the classifier reads every digit on it right
+from the digit's own 28x28 MNIST image, as if finding, cutting and cropping were perfect (and
+no false digit were read on a page without digits). What the runtime loses beyond that is
+lost to finding, cutting and cropping; what the ceiling itself lacks, to the classifier.
+
+    python scripts/page_set_ceiling.py --count 500 --seed 0 [--read]
+
+--read also reads every page with the runtime (shipped rejecter included) and splits its pages
+read wrong into those whose classifier misreads some digit's MNIST image anyway and the rest.
+The pages are the ones make_page_set.py writes for the same count and seed: made with each
+digit's index into MNIST's test split as its label, which changes no pixel
+(tests/test_edge_synthetic_pages.py).
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from edge_runtime import classify, synthetic_pages  # noqa: E402
+from edge_runtime.model import SHIPPED_MODEL, DigitModel  # noqa: E402
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-digit-share", type=float, default=0.2)
+    parser.add_argument("--model", default=str(SHIPPED_MODEL))
+    parser.add_argument("--read", action="store_true", help="also read each page with the runtime")
+    parser.add_argument("--mnist", default=str(REPO.parent / "shared" / "data" / "mnist.npz"))
+    return parser.parse_args(argv)
+
+
+class MnistReadings:
+    """The classifier's label for MNIST test images, each read once."""
+
+    def __init__(self, model, images):
+        self.model, self.images, self.labels = model, images, {}
+
+    def __getitem__(self, index):
+        if index not in self.labels:
+            self.labels[index] = classify.top_class(self.model.scores(self.images[index]), self.model.labels)[0]
+        return self.labels[index]
+
+
+def page_figures(arguments, images, labels, readings, runtime):
+    """Per page: its digits, whether the classifier reads all their MNIST images right, and
+    (with a runtime model) whether the runtime reads the page exactly."""
+    indices = np.arange(len(images))
+    for number in range(arguments.count):
+        page = synthetic_pages.page_of_set(images, indices, arguments.count, arguments.seed, number,
+                                           arguments.no_digit_share)
+        truth = "".join(str(labels[i]) for i in page.labels)
+        row = {"digits": len(page.labels), "kind": page.kind,
+               "misread": sum(readings[i] != str(labels[i]) for i in page.labels)}
+        if runtime is not None:
+            row["exact"] = classify.read_number(classify.classify_image(runtime, page.image)) == truth
+        yield row
+
+
+def summary(rows, read):
+    pages = len(rows)
+    ceiling = sum(row["misread"] == 0 for row in rows)
+    result = {"pages": pages, "pages_without_digits": sum(row["digits"] == 0 for row in rows),
+              "digits": sum(row["digits"] for row in rows),
+              "digits_misread_from_their_mnist_image": sum(row["misread"] for row in rows),
+              "exact_ceiling": ceiling, "exact_ceiling_share": round(ceiling / pages, 4)}
+    if read:
+        wrong = [row for row in rows if not row["exact"]]
+        result.update({"exact_read": pages - len(wrong),
+                       "wrong_with_a_digit_the_classifier_misreads": sum(row["misread"] > 0 for row in wrong),
+                       "wrong_otherwise": sum(row["misread"] == 0 for row in wrong)})
+    return result
+
+
+def main(argv=None):
+    arguments = parse_args(argv)
+    with np.load(arguments.mnist) as data:
+        images, labels = data["x_test"], data["y_test"]
+    readings = MnistReadings(DigitModel(arguments.model, rejecter=None), images)
+    runtime = DigitModel(arguments.model) if arguments.read else None
+    rows = list(page_figures(arguments, images, labels, readings, runtime))
+    print(json.dumps(summary(rows, arguments.read), indent=2))
+
+
+if __name__ == "__main__":
+    main()

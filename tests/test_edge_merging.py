@@ -15,6 +15,18 @@ def test_a_detached_bar_joins_its_digit_and_a_neighbour_stays_apart():
     assert sorted(sorted(int(i) for i in g) for g in groups) == [[0, 1], [2]]
 
 
+def test_the_dashes_of_a_printed_box_around_a_digit_are_not_its_bars():
+    """seed 0's page 215: an amount in a printed box that the threshold broke into dashes 1 px
+    tall; its 8 (59 px) took the dash above it and the one below as bars, and read as a 3.
+    A bar as thin as a fine pen's (2 px under a 40 px digit) still joins."""
+    eight = (301, 324, 41, 59, 41 * 59)
+    above, below = (287, 312, 39, 1, 39), (296, 405, 33, 1, 33)
+    groups = merging.merge_pieces(boxes_of([eight, above, below]))
+    assert sorted(sorted(int(i) for i in g) for g in groups) == [[0], [1], [2]]
+    body, fine_bar = (100, 40, 24, 38, 24 * 38), (104, 34, 20, 2, 40)
+    assert [sorted(int(i) for i in g) for g in merging.merge_pieces(boxes_of([body, fine_bar]))] == [[0, 1]]
+
+
 def test_a_whole_digit_under_a_slanted_neighbours_overhang_is_not_its_bar():
     """hypjudy_05's "57": the 5 sits under the 7's top stroke, overlapping it by 7 of its 20
     px. Short beside the tall 7, it passed as a flat bar and the pair was read as one 7."""

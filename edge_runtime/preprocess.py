@@ -44,8 +44,10 @@ CLOSE_UP_BACKGROUND_DIVISOR = 2  # wider than a close-up's thickest ink, where s
 # texture or specks. Measured, as a multiple of that budget: pages with digits 1.83 at most
 # (squared paper; the harder sets' 880), the real photos 0.9 at most in all 14 ways they are
 # taken (noisy sensors included), blank desk textures 3.3-5.6, the speckled benchmark frame 8.
-# Reading half the budget there took that frame from 61 to 50 ms here (median of 7); no page
-# of the harder sets, the letter pages or the real photos read differently.
+# Reading half the budget of candidates there took that frame from 61 to 50 ms here (median of
+# 7), spending half the budget of crops too from 47-78 to 40-42 ms (medians of 7, three times
+# alternately); no page of the harder sets, the letter pages or the real photos read
+# differently, nor, after the crops, the 600 pages without digits or the easier photo set.
 GRAIN_FLOOD = 3.0
 
 Candidate = collections.namedtuple("Candidate", ["box", "image"])
@@ -241,16 +243,23 @@ def candidate_regions(page, options=FindOptions()):
     """Regions that could be digits or runs of touching digits, the biggest first, at most
     `max_candidates` per 640x480 (a frame strewn with specks must take milliseconds), half
     that in a picture of grain or texture (is_flooded)."""
+    return reading_plan(page, options)[0]
+
+
+def reading_plan(page, options=FindOptions()):
+    """(candidate_regions, the crops they may spend: `max_crops` per 640x480, half that in a
+    picture of grain or texture, as for its candidates). The speckled benchmark frame then
+    reads 137 crops, not 168, and no page with digits is flooded (see GRAIN_FLOOD)."""
     regions = segment.plausible_regions(page.boxes, page.ids, page.contours, page.mask, options)
-    limit = per_frame(page, options.max_candidates)
+    limit, budget = per_frame(page, options.max_candidates), per_frame(page, options.max_crops)
     if is_flooded(len(regions), limit):
-        limit //= 2
+        limit, budget = limit // 2, budget // 2
     if len(regions) > limit:
         size = [region.box[2] * region.box[3] for region in regions]
         regions = [regions[i] for i in np.argsort(size, kind="stable")[::-1][:limit]]
     if not regions:
-        return regions
-    return pen_ink.pen_ink_regions(page, regions)  # here, not in every Page: only candidates need the grain
+        return regions, budget
+    return pen_ink.pen_ink_regions(page, regions), budget  # here, not in every Page: only candidates need the grain
 
 
 def is_flooded(count, limit):

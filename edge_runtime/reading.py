@@ -272,9 +272,8 @@ def is_too_wide(box, options):
 
 def read_page(model, page, options):
     """Every reading in the page, touching digits cut, in no particular order."""
-    regions = preprocess.candidate_regions(page, options)
+    regions, budget = preprocess.reading_plan(page, options)
     aspect = typical_aspect(regions, options)
-    budget = preprocess.per_frame(page, options.max_crops)
     readings, spent = [], 0
     for region in regions:  # biggest first; cuts are tried while the crop budget lasts
         cuts = spent < budget

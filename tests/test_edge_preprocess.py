@@ -165,12 +165,16 @@ def plausible_and_budget(picture):
     return page, regions, preprocess.per_frame(page, options.max_candidates)
 
 
-def test_a_frame_of_specks_reads_half_its_budget_of_candidates():
+def test_a_frame_of_specks_reads_half_its_budgets_of_candidates_and_crops():
     """The speckled benchmark frame holds 636 plausible regions against 80 it may read: grain,
-    so only the biggest 40 are read. A page of 68 digits on a desk reads every candidate."""
+    so only the biggest 40 are read, and they may spend 60 crops, not 120. A page of 68 digits
+    on a desk reads every candidate and may spend the whole budget."""
+    options = preprocess.FindOptions()
     page, regions, budget = plausible_and_budget(benchmark.speckled_frame())
     assert (len(regions), budget) == (636, 80) and preprocess.is_flooded(len(regions), budget)
-    assert len(preprocess.candidate_regions(page)) == budget // 2
+    read, crops = preprocess.reading_plan(page)
+    assert (len(read), crops) == (budget // 2, options.max_crops // 2)
     page, regions, budget = plausible_and_budget(harder_set_page(0, 194).image)
     assert len(regions) == 68 and not preprocess.is_flooded(len(regions), budget)
-    assert len(preprocess.candidate_regions(page)) == 68
+    read, crops = preprocess.reading_plan(page)
+    assert (len(read), crops) == (68, preprocess.per_frame(page, options.max_crops))

@@ -13,13 +13,18 @@ BAR_ASPECT = 0.7
 # Pieces both under this share of the picture's typical blob height may be the halves of one
 # broken digit, and join up to 1.5 times that height (one_digit_tall).
 HALF_DIGIT = 0.75
-# A flat piece under this share of the anchor's height is a dash of a printed line (the box
-# around an amount on a form, a ruling that the threshold broke up), not a bar drawn with the
-# digit's own pen: the anchor took the dash above it and the one below it as its pieces, and
-# an amount in a box read "993" for "9380543". Measured on the harder sets (1,100 pages): 5
-# pages more read exactly, amounts in boxes, and none less; letter pages, pages without digits
-# and the real photos read the same. At 0.05, a squared page and a letter page read worse.
+# A flat piece at most PRINTED_LINE_PX tall and under PRINTED_LINE of the anchor's height is a
+# dash of a printed line (the box around an amount on a form, a ruling that the threshold broke
+# up), not a bar drawn with the digit's own pen: the anchor took the dash above it and the one
+# below it as its pieces, and an amount in a box read "993" for "9380543". Measured on the
+# harder sets (1,100 pages): 5 pages more read exactly, amounts in boxes, and none fewer; letter
+# pages, pages without digits and the real photos read the same. At 0.05, a squared page and
+# a letter page read worse. The cap in pixels keeps a big close-up digit's thin bar (a 7's
+# cross-stroke 3 pixels thick on a 200-pixel digit): a pen's bar is never thinner than a
+# printed line there. A box printed 2 pixels thick around digits over 66 pixels tall, or 3
+# pixels thick, is still joined to them.
 PRINTED_LINE = 0.03
+PRINTED_LINE_PX = 2
 NEIGHBOUR_BANDS = (-1.0, 0.0, 1.0)  # candidate_pairs: the bands a piece of an anchor's digit may lie in
 
 
@@ -28,12 +33,12 @@ def mergeable(anchor, pieces, digit_height=0.0):
     anchor is one [x, y, w, h, area] row or one row per piece.
 
     They overlap it in x by half the narrower width (a quarter for a flat bar, under 0.4 of
-    the anchor's height and BAR_ASPECT or wider, which often juts out sideways; none for a
-    bar thinner than a pen's, PRINTED_LINE), are a fair part of it (a whole digit inside a
-    big blob's box, desk texture or a shadow, is not a piece of that blob), and together
-    stay about one digit tall: 1.5 times the taller of the two, or of `digit_height`, the
-    picture's typical blob (a 2 broken at its middle has two short halves that together are
-    as tall as their neighbours).
+    the anchor's height and BAR_ASPECT or wider, which often juts out sideways), are a fair
+    part of it (a whole digit inside a big blob's box, desk texture or a shadow, is not a
+    piece of that blob), and together stay about one digit tall: 1.5 times the taller of the
+    two, or of `digit_height`, the picture's typical blob (a 2 broken at its middle has two
+    short halves that together are as tall as their neighbours). A flat bar as thin as a
+    printed line (PRINTED_LINE) never joins.
     """
     ax, ay, aw, ah = (anchor[..., k] for k in (X, Y, W, H))
     px, py, pw, ph = (pieces[:, k] for k in (X, Y, W, H))
@@ -41,7 +46,7 @@ def mergeable(anchor, pieces, digit_height=0.0):
     flat = (ph < 0.4 * ah) & (pw >= BAR_ASPECT * ph)
     overlaps = overlap >= np.where(flat, 0.25, 0.5) * np.minimum(aw, pw)
     sizeable = np.maximum(pw / aw, ph / ah) >= 0.15
-    printed = flat & (ph < PRINTED_LINE * ah)
+    printed = flat & (ph <= PRINTED_LINE_PX) & (ph < PRINTED_LINE * ah)
     height = np.maximum(ay + ah, py + ph) - np.minimum(ay, py)
     return overlaps & sizeable & ~printed & (height <= one_digit_tall(ah, ph, digit_height))
 

@@ -249,7 +249,10 @@ def candidate_regions(page, options=FindOptions()):
 def reading_plan(page, options=FindOptions()):
     """(candidate_regions, the crops they may spend: `max_crops` per 640x480, half that in a
     picture of grain or texture, as for its candidates). The speckled benchmark frame then
-    reads 137 crops, not 168, and no page with digits is flooded (see GRAIN_FLOOD)."""
+    makes 137 invokes, not 168; with the default 80 candidates no page with digits is flooded
+    (see GRAIN_FLOOD). The close-up look reads 4 (classify.closer_look), so there over 12
+    plausible regions flood a picture and halve its crops too; the harder sets and the real
+    photos, close-up looks included, read the same with the crops halved."""
     regions = segment.plausible_regions(page.boxes, page.ids, page.contours, page.mask, options)
     limit, budget = per_frame(page, options.max_candidates), per_frame(page, options.max_crops)
     if is_flooded(len(regions), limit):

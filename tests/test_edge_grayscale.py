@@ -1,6 +1,5 @@
 """edge_runtime.grayscale: any supported picture -> 8-bit gray."""
 
-import cv2
 import numpy as np
 import pytest
 
@@ -33,16 +32,3 @@ def test_the_quarter_size_copy_averages_four_by_four_blocks():
     assert small.shape == (4, 4)
     assert small[0, 0] == 1 and small[0, 1] == 0 and small[0, 3] == 40 and small[3, 0] == 200 and small[3, 3] == 255
     assert grayscale.quarter_size(np.zeros((3, 2), np.uint8)).shape == (1, 1)  # never empty
-
-
-def test_the_quarter_size_copy_is_inter_area_to_the_bit():
-    """The fast path for sides that are multiples of 4 (block_means_of_four) must give what
-    INTER_AREA gives, ties of half a grey level included (a sixteenth of random blocks)."""
-    rng = np.random.default_rng(0)
-    shapes = [(4, 4), (8, 1024), (480, 640), (768, 1024), (124, 36), (482, 642), (5, 9)]
-    pictures = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in shapes]
-    pictures += [np.full((16, 16), 255, np.uint8), (rng.random((64, 64)) < 0.5).astype(np.uint8) * 255]
-    for picture in pictures:
-        height, width = picture.shape
-        expected = cv2.resize(picture, (max(1, width // 4), max(1, height // 4)), interpolation=cv2.INTER_AREA)
-        assert np.array_equal(grayscale.quarter_size(picture), expected), picture.shape

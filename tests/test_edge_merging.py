@@ -18,13 +18,16 @@ def test_a_detached_bar_joins_its_digit_and_a_neighbour_stays_apart():
 def test_the_dashes_of_a_printed_box_around_a_digit_are_not_its_bars():
     """seed 0's page 215: an amount in a printed box that the threshold broke into dashes 1 px
     tall; its 8 (59 px) took the dash above it and the one below as bars, and read as a 3.
-    A bar as thin as a fine pen's (2 px under a 40 px digit) still joins."""
+    A bar as thin as a fine pen's still joins: 2 px over a 38 px digit, 1 px over a 30 px one,
+    and 3 px over a close-up digit 200 px tall."""
     eight = (301, 324, 41, 59, 41 * 59)
     above, below = (287, 312, 39, 1, 39), (296, 405, 33, 1, 33)
     groups = merging.merge_pieces(boxes_of([eight, above, below]))
     assert sorted(sorted(int(i) for i in g) for g in groups) == [[0], [1], [2]]
-    body, fine_bar = (100, 40, 24, 38, 24 * 38), (104, 34, 20, 2, 40)
-    assert [sorted(int(i) for i in g) for g in merging.merge_pieces(boxes_of([body, fine_bar]))] == [[0, 1]]
+    for body, bar in [((100, 40, 24, 38, 24 * 38), (104, 34, 20, 2, 40)),
+                      ((100, 40, 20, 30, 20 * 30), (102, 35, 18, 1, 18)),
+                      ((100, 40, 120, 200, 120 * 200), (110, 30, 100, 3, 300))]:
+        assert [sorted(int(i) for i in g) for g in merging.merge_pieces(boxes_of([body, bar]))] == [[0, 1]], body
 
 
 def test_a_whole_digit_under_a_slanted_neighbours_overhang_is_not_its_bar():

@@ -32,7 +32,7 @@ def components(mask, min_side=3):
     every pixel (connectedComponentsWithStats) here, and a frame must take milliseconds; ink
     is counted later, only for the few candidates that pass the cheaper tests."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    boxes = np.array([cv2.boundingRect(contour) for contour in contours], dtype=np.float64).reshape(-1, 4)
+    boxes = blob_boxes.contour_boxes(contours)
     kept = np.flatnonzero(np.maximum(boxes[:, W], boxes[:, H]) >= min_side)
     boxes = boxes[kept]
     return contours, np.column_stack([boxes, boxes[:, W] * boxes[:, H]]), kept
@@ -123,8 +123,9 @@ def plausible_regions(boxes, ids, contours, mask, options):
     if released:
         regions += plausible_groups(kept, outline, np.array(released), mask, options, digit_height)[0]
         regions.sort(key=lambda region: -kept[region[1][0], AREA])  # biggest anchor first, as merged
-    return [Region(tuple(map(int, box[:4].tolist())), tuple(contour_of[m] for m in members), None)
-            for box, members in regions]
+    corners = np.array([box[:4] for box, _ in regions], dtype=np.int64).reshape(-1, 4).tolist()
+    return [Region(tuple(corner), tuple(contour_of[m] for m in members), None)
+            for corner, (_, members) in zip(corners, regions)]
 
 
 def middle(values):

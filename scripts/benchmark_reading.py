@@ -9,7 +9,10 @@ keys ending in _one_thread. The interpreter always runs on one thread.
     python scripts/benchmark_reading.py --against b66df21 [--rounds 3]
 
 Each measurement runs in a fresh process per checkout, alternating between the two, so a
-busy machine slows both alike; speeds are medians over the rounds. Needs MNIST (MNIST_NPZ or
+busy machine slows both alike; speeds are medians over the rounds. The ratio is given two
+ways: of the two medians (fps_now_over_before), and per round, the two runtimes' runs of
+one round side by side, with its median (fps_ratio_median_of_rounds): a machine whose
+speed drifts over minutes moves both runs of a round alike. Needs MNIST (MNIST_NPZ or
 ../shared/data/mnist.npz) and opencv-doc's digits.png.
 """
 
@@ -124,8 +127,11 @@ def main():
                         else float(max(run[key] for run in runs)) for key in runs[0]},
                      **accuracy[name]} for name, runs in speed.items()}
     for suffix in ("", "_one_thread"):
-        report["fps_now_over_before" + suffix] = (report["now"]["camera_fps" + suffix]
-                                                  / report["before"]["camera_fps" + suffix])
+        key = "camera_fps" + suffix
+        report["fps_now_over_before" + suffix] = report["now"][key] / report["before"][key]
+        paired = [now[key] / before[key] for now, before in zip(speed["now"], speed["before"])]
+        report["fps_ratio_per_round" + suffix] = paired
+        report["fps_ratio_median_of_rounds" + suffix] = float(np.median(paired))
     print(json.dumps(report, indent=2))
 
 

@@ -33,3 +33,21 @@ def test_blobs_joined_to_the_border_at_a_corner_count_as_on_the_border():
     mask[8:10, 8:10] = 255
     inside = blob_boxes.away_from_border(mask)
     assert not inside[2:6, 2:6].any() and inside[8:10, 8:10].all()
+
+
+def test_contour_boxes_are_opencvs_bounding_rects_of_every_contour_at_once():
+    """Specks, single pixels, lines one pixel wide, blobs touching the border and holes: the
+    same (x, y, w, h) as one cv2.boundingRect call per contour, and none for no contour."""
+    import cv2
+
+    rng = np.random.default_rng(7)
+    mask = np.where(rng.random((120, 160)) < 0.08, 255, 0).astype(np.uint8)
+    mask[40:80, 50:52] = 255
+    mask[10:30, 100:140] = 255
+    mask[15:25, 110:130] = 0
+    mask[:, 0] = 255
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    assert len(contours) > 100
+    expected = [cv2.boundingRect(contour) for contour in contours]
+    assert blob_boxes.contour_boxes(contours).tolist() == [list(box) for box in expected]
+    assert blob_boxes.contour_boxes(()).shape == (0, 4)

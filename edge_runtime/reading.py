@@ -9,7 +9,7 @@ may overrule that choice with a cut whose every piece it is sure is one digit.
 import collections
 import math
 
-from edge_runtime import digit_crop, preprocess, segment, touching
+from edge_runtime import broken_digits, digit_crop, preprocess, segment, touching
 
 # Each extra piece must earn its place: a cut is chosen only when it raises the summed
 # log-confidence by more than this (a 0 cut in half reads as two confident-looking 1s).
@@ -54,6 +54,20 @@ LENIENT_PROBABILITY = 0.01  # ...and under this it all but rules a crop out
 # same, to the pixel. A 1 with a flat flag leaning right reads so too: drawn, 8 of 640 such
 # 1s with flags came back as 7s (README "Reads badly"). Without a rejecter the classifier's
 # doubt alone decides, and every sure head counts as one digit.
+# Two stacked regions that may be one digit broken across its middle (broken_digits) are read
+# whole, and joined when the whole reads at least SURE, the rejecter finds it at least
+# VETTED_PIECE likely one digit, and its evidence (log-confidence plus the rejecter's
+# log-probability, as a cut's) beats the two regions' readings' by more than JOIN_GAIN: a
+# join must win as clearly as a cut (CUT_COST). Measured: lone MNIST digits with three of
+# their 28 rows blanked at the middle, 120 pixels tall on a 640x480 frame, read right 52 of
+# 200 times instead of 14 (tests/test_edge_reading.py); the easier photo set 1,480 of 1,501
+# digits instead of 1,479 (a 3 broken into a 7 over a 1), seed 3's harder set one page more
+# (a tight crop of a 5 read "52"), the real photos with a very noisy sensor one more (a 7
+# read as two 7s); digits.png 99.20 % tight and padded instead of 99.18 %. Every other page
+# of the harder sets, of letters and without digits read the same. At 1.0 instead of 0.3, or
+# with each half under 0.85 of the other digits' height instead of 0.75, the same.
+JOIN_GAIN = CUT_COST
+
 TAILED = 3.5
 TAILED_TOPS = (1.5, 2.0, 2.5)
 TAILED_SCORE = 0.9
@@ -271,18 +285,52 @@ def is_too_wide(box, options):
 
 
 def read_page(model, page, options):
-    """Every reading in the page, touching digits cut, in no particular order."""
+    """Every reading in the page, touching digits cut, broken ones joined, in no particular order."""
     regions, budget = preprocess.reading_plan(page, options)
     aspect = typical_aspect(regions, options)
-    readings, spent = [], 0
+    read, spent = [], 0
     for region in regions:  # biggest first; cuts are tried while the crop budget lasts
         cuts = spent < budget
         if not cuts and is_too_wide(region.box, options):
             continue  # too wide for one digit, and no budget left to cut it
         found, crops = read_region(model, page, region, options, aspect, cuts)
-        readings.extend(found)
+        if found:
+            read.append((region, found))
         spent += crops
-    return [r for r in readings if not is_too_wide(r.box, options)]
+    read = joined_halves(model, page, options, read, budget - spent)
+    return [r for _, found in read for r in found if not is_too_wide(r.box, options)]
+
+
+def joined_halves(model, page, options, read, budget):
+    """`read`, (region, its readings) pairs, with the stacked halves of broken digits read as
+    one (JOIN_GAIN), each region joined once, the surest joins first; reading a pair whole
+    spends two of the `budget` crops left."""
+    joins = []
+    pairs = broken_digits.stacked_halves([region.box for region, _ in read],
+                                         [[r.box[3] for r in found] for _, found in read])
+    for upper, lower in pairs:
+        if budget <= 0:
+            break
+        budget -= 2
+        whole = read_piece(model, page, broken_digits.joined(read[upper][0], read[lower][0]), options)
+        if whole is None or whole.score < SURE:
+            continue
+        whole = judged(model, whole)
+        gain = evidence([whole]) - sum(evidence([judged(model, r) for r in read[k][1]]) for k in (upper, lower))
+        if whole.digit_probability >= VETTED_PIECE and gain > JOIN_GAIN:
+            joins.append((gain, upper, lower, whole))
+    joined = set()
+    for _, upper, lower, whole in sorted(joins, key=lambda join: -join[0]):
+        if upper not in joined and lower not in joined:
+            joined.update((upper, lower))
+            read.append((None, [whole]))
+    return [entry for k, entry in enumerate(read) if k not in joined]
+
+
+def evidence(readings):
+    """How surely these readings are digits of their classes: their summed log-confidence
+    plus the rejecter's log-probability that each is one digit (rejecter_evidence)."""
+    return sum(math.log(max(r.score, FLOOR)) for r in readings) + rejecter_evidence(readings)
 
 
 def in_reading_order(readings, options):

@@ -350,3 +350,16 @@ def test_two_whole_digits_one_over_the_other_are_not_joined():
             page[top:top + 80, 300:380] = 225 - ink * 200 // 255
         right += classify.read_number(classify.classify_image(model, page)) == f"{labels[upper]}{labels[lower]}"
     assert right >= 95
+
+
+def test_only_a_whole_the_classifier_and_the_rejecter_are_sure_of_gets_its_width_penalty_back():
+    """reading.vetted_whole: in the rejecter's pick, one reading at SURE that the rejecter finds
+    at least VETTED_PIECE likely one digit is not held to the count its width suggests."""
+    box, expected = (0, 0, 31, 20), 2.3
+    penalty = reading.width_penalty(1, expected)
+    assert penalty == pytest.approx(reading.CUT_PENALTY * 0.8)
+    assert reading.vetted_whole([fake_reading("0", reading.SURE, box, reading.VETTED_PIECE)], expected) == penalty
+    assert reading.vetted_whole([fake_reading("0", 0.94, box, 0.99)], expected) == 0.0
+    assert reading.vetted_whole([fake_reading("0", 0.99, box, 0.89)], expected) == 0.0
+    assert reading.vetted_whole([fake_reading("0", 0.99, box, None)], expected) == 0.0
+    assert reading.vetted_whole([fake_reading("6", 0.99, box, 0.99)] * 2, expected) == 0.0

@@ -19,7 +19,7 @@ GAP = 0.25
 OVERLAP = 0.1
 PART = 0.75
 WIDE = 1.0
-# ...and, when the picture holds two or more other readings, each is under HALF of their
+# ...and, when the picture holds two or more other readings, each is at most HALF of their
 # middle height and together at most TALL times it: two whole digits of two close rows are
 # not halves. With fewer (a lone digit, a tight crop) the classifier and the rejecter decide.
 HALF = 0.75

@@ -8,8 +8,8 @@ keys ending in _one_thread. The interpreter always runs on one thread.
 
     python scripts/benchmark_reading.py --against b66df21 [--rounds 3]
 
-Each measurement runs in a fresh process per checkout, alternating between the two, so a
-busy machine slows both alike; speeds are medians over the rounds. The ratio is given two
+Each measurement runs in a fresh process per checkout, alternating between the two (each
+goes first in every other round), so a busy machine slows both alike; speeds are medians over the rounds. The ratio is given two
 ways: of the two medians (fps_now_over_before), and per round, the two runtimes' runs of
 one round side by side, with its median (fps_ratio_median_of_rounds): a machine whose
 speed drifts over minutes moves both runs of a round alike. Needs MNIST (MNIST_NPZ or
@@ -115,8 +115,10 @@ def main():
             adversarial_frames(scratch)
             checkouts = {"before": old, "now": REPO}
             speed = {name: [] for name in checkouts}
-            for _ in range(arguments.rounds):
-                for name, checkout in checkouts.items():
+            for round_ in range(arguments.rounds):
+                # Each runtime goes first in every other round: a machine that slows or speeds
+                # up within a round must not favour one of them.
+                for name, checkout in list(checkouts.items())[::1 if round_ % 2 == 0 else -1]:
                     run = run_child(checkout, "speed", scratch)
                     one_thread = run_child(checkout, "speed_one_thread", scratch)
                     speed[name].append({**run, **{key + "_one_thread": value for key, value in one_thread.items()}})

@@ -9,7 +9,7 @@ def test_stacked_pieces_about_one_digit_tall_are_proposed_and_nothing_else():
         (102, 134, 38, 32),  # 1: its lower half, 4 pixels below
         (160, 100, 40, 66),  # 2: a whole digit beside them
         (300, 100, 40, 30),  # 3: a piece...
-        (300, 160, 40, 30),  # 4: ...with a gap of twice a quarter of the two's height below it
+        (300, 160, 40, 30),  # 4: ...30 pixels below it, a third of the two's height
         (400, 100, 90, 30),  # 5: a wide piece...
         (400, 132, 90, 30),  # 6: ...over another: together wider than tall
         (500, 100, 40, 50),  # 7: a tall piece...
@@ -28,7 +28,8 @@ def test_halves_are_short_against_the_pictures_other_digits_unless_there_are_too
     assert broken_digits.are_halves(upper, lower, [])
     heights = [[30], [32], [64], [60, 62]]  # per region: a cut region read two digits
     assert broken_digits.stacked_halves([upper, lower, (200, 100, 40, 64), (300, 100, 80, 62)], heights) == [(0, 1)]
-    assert broken_digits.stacked_halves([upper, lower], [[30], [32], [40], [41]]) == []
+    assert broken_digits.stacked_halves([upper, lower, (200, 100, 30, 40), (300, 100, 30, 41)],
+                                        [[30], [32], [40], [41]]) == []
 
 
 def test_a_joined_region_holds_both_regions_ink_in_the_box_around_both():

@@ -37,6 +37,21 @@ ONE_WIDE_DIGIT = 0.99
 MIN_DIGIT_PROBABILITY = 0.3
 LENIENT_PROBABILITY = 0.01  # ...and under this it all but rules a crop out
 
+# Two stacked regions that may be one digit broken across its middle (broken_digits) are read
+# whole, and joined when the whole reads at least SURE, the rejecter finds it at least
+# VETTED_PIECE likely one digit, and its evidence (log-confidence plus the rejecter's
+# log-probability, as a cut's) beats the two regions' readings' by more than JOIN_GAIN: a
+# join must win as clearly as a cut (CUT_COST). Measured: lone MNIST digits with three of
+# their 28 rows blanked at the middle, 120 pixels tall on a 640x480 frame, read right 52 of
+# 200 times instead of 14 (tests/test_edge_reading.py); the easier photo set 1,480 of 1,501
+# digits instead of 1,479 (a 3 broken into a 7 over a 1), seed 3's harder set one page more
+# (a tight crop of a 5 read "52"), the real photos with a very noisy sensor one more (a 7
+# read as two 7s); digits.png 99.20 % tight and padded instead of 99.18 %. Every other page
+# of the harder sets, of letters and without digits read the same. At 1.0 instead of 0.3, or
+# with each half at most 0.85 of the other digits' height instead of 0.75, the same.
+# Without a rejecter nothing is joined.
+JOIN_GAIN = CUT_COST
+
 # A digit with a long tail (a 9's or a 7's stem two or three times as tall as its loop or bar,
 # as some hands write them) squeezed whole into MNIST's 20x20 box keeps a loop too narrow to
 # see: it reads as a 1 that the rejecter doubts (the real photos' long-tailed 9: 0.04, 7: 0.26),
@@ -57,20 +72,6 @@ LENIENT_PROBABILITY = 0.01  # ...and under this it all but rules a crop out
 # same, to the pixel. A 1 with a flat flag leaning right reads so too: drawn, 8 of 640 such
 # 1s with flags came back as 7s (README "Reads badly"). Without a rejecter the classifier's
 # doubt alone decides, and every sure head counts as one digit.
-# Two stacked regions that may be one digit broken across its middle (broken_digits) are read
-# whole, and joined when the whole reads at least SURE, the rejecter finds it at least
-# VETTED_PIECE likely one digit, and its evidence (log-confidence plus the rejecter's
-# log-probability, as a cut's) beats the two regions' readings' by more than JOIN_GAIN: a
-# join must win as clearly as a cut (CUT_COST). Measured: lone MNIST digits with three of
-# their 28 rows blanked at the middle, 120 pixels tall on a 640x480 frame, read right 52 of
-# 200 times instead of 14 (tests/test_edge_reading.py); the easier photo set 1,480 of 1,501
-# digits instead of 1,479 (a 3 broken into a 7 over a 1), seed 3's harder set one page more
-# (a tight crop of a 5 read "52"), the real photos with a very noisy sensor one more (a 7
-# read as two 7s); digits.png 99.20 % tight and padded instead of 99.18 %. Every other page
-# of the harder sets, of letters and without digits read the same. At 1.0 instead of 0.3, or
-# with each half under 0.85 of the other digits' height instead of 0.75, the same.
-JOIN_GAIN = CUT_COST
-
 TAILED = 3.5
 TAILED_TOPS = (1.5, 2.0, 2.5)
 TAILED_SCORE = 0.9

@@ -9,11 +9,12 @@ keys ending in _one_thread. The interpreter always runs on one thread.
     python scripts/benchmark_reading.py --against b66df21 [--rounds 3]
 
 Each measurement runs in a fresh process per checkout, alternating between the two (each
-goes first in every other round), so a busy machine slows both alike; speeds are medians over the rounds. The ratio is given two
-ways: of the two medians (fps_now_over_before), and per round, the two runtimes' runs of
-one round side by side, with its median (fps_ratio_median_of_rounds): a machine whose
-speed drifts over minutes moves both runs of a round alike. Needs MNIST (MNIST_NPZ or
-../shared/data/mnist.npz) and opencv-doc's digits.png.
+goes first in every other round), so a busy machine slows both alike; speeds are medians
+over the rounds. The ratio is given two ways: of the two medians (fps_now_over_before), and
+per round, the two runtimes' runs of one round side by side, with its median
+(fps_ratio_median_of_rounds): a machine whose speed drifts over minutes moves both runs of
+a round alike. Needs MNIST (MNIST_NPZ or ../shared/data/mnist.npz) and opencv-doc's
+digits.png.
 """
 
 import argparse

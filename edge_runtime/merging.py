@@ -38,7 +38,7 @@ def mergeable(anchor, pieces, digit_height=0.0):
     piece of that blob), and together stay about one digit tall: 1.5 times the taller of the
     two, or of `digit_height`, the picture's typical blob (a 2 broken at its middle has two
     short halves that together are as tall as their neighbours). A flat bar as thin as a
-    printed line (PRINTED_LINE) never joins.
+    printed line (PRINTED_LINE, PRINTED_LINE_PX) never joins.
     """
     ax, ay, aw, ah = (anchor[..., k] for k in (X, Y, W, H))
     px, py, pw, ph = (pieces[:, k] for k in (X, Y, W, H))

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest_edge import INT8_MODEL, fake_reading, load_model, mnist_test_arrays
+from conftest_edge import INT8_MODEL, fake_reading, load_model, mnist_test_arrays, written_row
 from edge_runtime import classify, preprocess, reading, segment
 from edge_runtime.model import DigitModel
 
@@ -302,16 +302,6 @@ def test_a_piece_too_wide_for_one_digit_counts_as_unreadable():
     assert reading.too_wide_penalty([narrow, wide], options) == pytest.approx(np.log(reading.FLOOR))
 
 
-def alone_on_paper(digit, size=120, paper=225):
-    """One MNIST digit written dark, `size` pixels tall, in the middle of 640x480 paper."""
-    page = np.full((480, 640), paper, np.uint8)
-    ink = cv2.resize(digit, (size, size), interpolation=cv2.INTER_LINEAR).astype(np.int32)
-    top, left = 240 - size // 2, 320 - size // 2
-    region = page[top:top + size, left:left + size]
-    region[...] = np.minimum(region, paper - ink * 200 // 255)
-    return page
-
-
 def broken_across_its_middle(digit):
     """An MNIST digit with rows 13-15 blanked: a pen that skipped, a faint stroke lost."""
     broken = digit.copy()
@@ -330,7 +320,7 @@ def test_a_lone_digit_broken_across_its_middle_is_read_whole():
     right = 0
     for label in range(10):
         for index in np.flatnonzero(labels == label)[:20]:
-            page = alone_on_paper(broken_across_its_middle(images[index]))
+            page = written_row([broken_across_its_middle(images[index])], height=120)  # alone, mid-frame
             right += classify.read_number(classify.classify_image(model, page)) == str(label)
     print(f"lone broken digits: {right}/200 read right")
     assert right >= 45

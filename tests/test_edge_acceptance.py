@@ -39,6 +39,25 @@ def test_a_line_of_letters_passing_here_and_there_as_digits_holds_none():
     assert acceptance.accept([one, seven] + letters[:1], (1000, 1000)) == [one, seven]  # one letter: no text
 
 
+def test_a_short_word_with_a_letter_turned_down_beside_two_cut_pieces_is_text():
+    """An "n" cut into a "1" and a "7" (their boxes meet at the cut column), the "7" sure to the
+    rejecter, beside a "p" it turns down: text. Not when the crop turned down is wider than a
+    letter (a run of touching digits it could not cut), when the pieces stand a pixel apart
+    (two digits), or when the word is longer than CUT_WORD_CROPS."""
+    one = fake_reading("1", 0.99, (100, 100, 10, 30), 0.6)
+    seven = fake_reading("7", 0.99, (110, 101, 18, 30), 0.97)
+    letter = fake_reading("0", 0.99, (132, 100, 22, 30), reading.LENIENT_PROBABILITY / 2)
+    run = fake_reading("0", 0.99, (132, 100, 40, 30), reading.LENIENT_PROBABILITY / 2)
+    apart = fake_reading("7", 0.99, (111, 101, 18, 30), 0.97)
+    shape = (1000, 1000)
+    assert acceptance.accept([one, seven, letter], shape) == []
+    assert acceptance.accept([one, seven, run], shape) == [one, seven]
+    assert acceptance.accept([one, apart, letter], shape) == [one, apart]
+    longer = [fake_reading("2", 0.99, (56 + 22 * i, 100, 18, 30), 0.97) for i in range(2)]  # one word of 5
+    assert acceptance.accept(longer + [one, seven, letter], shape) == longer + [one, seven]
+    assert acceptance.accept([one, seven, letter], (90, 1000)) == [one, seven]  # filling the picture
+
+
 def test_a_word_of_text_beside_a_number_on_its_line_holds_no_digit():
     """ "Room 54" (measured crops): the R and the m's second stroke turned down, the o's
     doubted, the m's first stroke a likely 1. The line holds sure digits, so it is no text,

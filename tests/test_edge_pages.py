@@ -149,3 +149,16 @@ def test_a_wide_digit_the_rejecter_is_sure_of_is_not_cut_for_its_width():
         page = harder_set_page(seed, index)
         assert "".join(page.lines) == number
         assert classify.read_number(classify.classify_image(model, page.image)) == number, (seed, index)
+
+
+# Pages of the harder set (seed 0) without digits, where a word's sans-serif "n" was cut into
+# "1" and "7" beside a letter the rejecter turns down (acceptance.CUT_WORD_CROPS).
+CUT_LETTERS = (132, 412)
+
+
+def test_a_letter_cut_into_two_digits_beside_a_letter_turned_down_is_no_digit():
+    model = load_model(INT8_MODEL)
+    for index in CUT_LETTERS:
+        page = harder_set_page(0, index)
+        assert page.kind == "no-digit-letters" and page.labels == []
+        assert classify.classify_image(model, page.image) == [], index

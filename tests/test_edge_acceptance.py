@@ -39,6 +39,18 @@ def test_a_line_of_letters_passing_here_and_there_as_digits_holds_none():
     assert acceptance.accept([one, seven] + letters[:1], (1000, 1000)) == [one, seven]  # one letter: no text
 
 
+def test_crops_under_turned_down_count_as_turned_down_for_text():
+    """Letters the rejecter finds 0.01-0.03 likely digits are turned down as surely as those
+    under 0.01: two of them and none sure make a line text."""
+    between = (reading.LENIENT_PROBABILITY + acceptance.TURNED_DOWN) / 2
+    doubtful = (reading.MIN_DIGIT_PROBABILITY + acceptance.TEXT_SURE) / 2
+    word = [fake_reading("6", 0.99, (100, 100, 20, 30), doubtful)]
+    word += [fake_reading("0", 0.9, (124 + 24 * i, 100, 20, 30), between) for i in range(2)]
+    assert acceptance.accept(word, (1000, 1000)) == []
+    above = [r._replace(digit_probability=acceptance.TURNED_DOWN) for r in word[1:]]
+    assert acceptance.accept(word[:1] + above, (1000, 1000)) == word[:1]  # no text: the 6 stays
+
+
 def test_a_short_word_with_a_letter_turned_down_beside_two_cut_pieces_is_text():
     """An "n" cut into a "1" and a "7" (their boxes meet at the cut column), the "7" sure to the
     rejecter, beside a "p" it turns down: text. Not when the crop turned down is wider than a

@@ -38,30 +38,30 @@ LONE_ONE_HEIGHT = 0.1
 # harder sets, the real photos and their variants read the same; pages of letters 441 -> 440
 # and 541 -> 539 false digits.
 TEXT_TURNED_DOWN = 2
-# Turned down, for the text rules and scattered_digits: under this. Letters measure 0.01-0.03
-# as often as under 0.01. At 0.03 instead of reading.LENIENT_PROBABILITY (0.01): pages of
-# letters 413 -> 352 and 510 -> 455 false digits, 600 pages without digits 99 -> 90; the
-# harder sets (seeds 0, 2, 3), the real photos and their 13 variants, the easier photo set
-# and digits.png read the same; 120 pages of touching digits (seeds 12-14) 4 true digits
-# fewer and one false digit fewer. At 0.04 the same but for 4 and 10 false digits fewer on
-# the pages of letters; at 0.05 a digit of the real photos under a shadow was lost.
-TURNED_DOWN = 0.03
 TEXT_SURE = 0.9
-# A short word (at most CUT_WORD_CROPS crops) is text too when two of its crops are pieces cut
-# from one blob (side by side, their boxes meet: is_cut_pair) and one the rejecter turns down
-# outright is no wider than LETTER_WIDE times its height: a sans-serif "n" cut into "1" and
-# "7", each passed (0.59-0.97), beside a "p" or a "w" turned down. A wider crop turned down is
-# a run of touching digits that could not be cut, and its number keeps its digits. Measured:
-# the harder set's 100 photos without digits 8 -> 3 false digits; 400 and 400 pages of letters
-# 440 -> 413 and 539 -> 510; 600 pages without digits 106 -> 99. The harder sets' digits
-# (seeds 0, 2, 3), the real photos and their 13 variants, the easier photo set and digits.png
-# read the same; of 120 pages of touching digits (seeds 12-14) 4 read otherwise: one true
-# digit fewer in all, as many false digits. Any word size, or crops meeting within a pixel or two, lost true digits of
-# touching numbers (seed 3 recall 95.80 -> 95.36 %). Judged after the lines of text are gone:
-# the readings left group into shorter words (pages of letters 423 and 513 judged at once).
+# Turned down, for the text rules and scattered_digits: under this. Letters measure 0.01-0.03
+# about as often as under 0.01. At 0.03 instead of reading.LENIENT_PROBABILITY (0.01): two
+# sets of 400 pages of letters 419 -> 361 and 510 -> 459 false digits, 600 pages without
+# digits 99 -> 90; the harder sets (seeds 0, 2, 3) and the real photos read the same; 120
+# pages of touching digits (seeds 12-14, 1,970 digits) 4 true digits and 1 false digit
+# fewer. At 0.04 the pages of letters read 3 and 8 false digits fewer, those without digits
+# 1; at 0.05 a digit of the real photos under a shadow was lost. With the rule below, the real
+# photos' 13 variants, the easier photo set and digits.png read as they did before both.
+TURNED_DOWN = 0.03
+# A short word (at most CUT_WORD_CROPS crops, a word of lines.words: never a whole line) is
+# text too when two crops not turned down abut, as pieces cut from one blob do (is_cut_pair),
+# and one turned down is no wider than LETTER_WIDE times its height: a sans-serif "n" cut
+# into "1" and "7", passed at 0.59-0.97, beside a "p" or a "w" turned down. A wider crop
+# turned down is a run of touching digits that could not be cut, and its number keeps its
+# digits. Judged once the lines of text are gone, when the readings left group into shorter
+# words. Measured against the rule left out: the harder set's 100 photos without digits 8 ->
+# 3 false digits; the pages of letters 385 -> 361 and 487 -> 459, 600 pages without digits
+# 100 -> 90; the harder sets' digits and the real photos read the same; the 120 pages of
+# touching digits 3 true digits fewer. Any word size, or crops meeting within a pixel or
+# two, lost true digits of touching numbers (seed 3 recall 95.80 -> 95.36 %).
 CUT_WORD_CROPS = 4
 LETTER_WIDE = 1.1
-CUT_ROWS = 0.7
+CUT_ROWS = 0.7  # of the shorter's height, shared: cut pieces share their blob's rows
 # Digits scattered over a page, in no row: a crop read at reading.SURE that the rejecter finds
 # at least this likely one digit is kept in a picture with two or more digits the rejecter
 # finds likely on their own and no crop turned down (in lines of text too), when it is as tall
@@ -132,28 +132,31 @@ def outside_text(readings, shape):
     is sure (TEXT_SURE) of none. A confident 1 is never counted as turned down (the rejecter
     doubts thin 1s); one sure digit keeps its word, so a number beside a word keeps its
     doubtful digits too, and so does a crop filling much of the picture (is_dominant: what
-    the camera was pointed at). Then, among the readings left, the short words with a letter
-    turned down beside two pieces cut from one blob, whatever the rejecter says of the pieces
+    the camera was pointed at). Then, of the readings left, the short words with a letter
+    turned down beside two abutting crops, however sure the rejecter is of those
     (is_cut_word)."""
     down = [is_turned_down(r) for r in readings]
     if sum(down) >= TEXT_TURNED_DOWN:
-        readings = without_groups(readings, shape, lambda group: is_text_line(readings, group, down))
+        first = readings
+        readings = without_groups(first, shape, lambda group: is_text_line(first, group, down),
+                                  whole_lines=True)
         down = [is_turned_down(r) for r in readings]
     boxes = [r.box for r in readings]
-    letters = [d and is_letter_wide(box) for d, box in zip(down, boxes)]
-    if not (any(letters) and any_cut_pair(boxes)):
+    down_letters = [d and is_letter_wide(box) for d, box in zip(down, boxes)]
+    if not (any(down_letters) and any_cut_pair([box for box, d in zip(boxes, down) if not d])):
         return readings  # the common frame: no word can be text, and no grouping is paid for
-    return without_groups(readings, shape, lambda group: is_cut_word(boxes, group, down, letters))
+    return without_groups(readings, shape, lambda group: is_cut_word(boxes, group, down, down_letters),
+                          whole_lines=False)
 
 
-def without_groups(readings, shape, is_text):
-    """The readings less each line and word of a line (lines.words) for which `is_text(group)`
-    (a list of indices into `readings`) holds, unless a crop of it fills much of the picture
-    (is_dominant)."""
+def without_groups(readings, shape, is_text, whole_lines):
+    """The readings less each word of a line (lines.words), and with `whole_lines` each line,
+    for which `is_text(group)` (a list of indices into `readings`) holds, unless a crop of it
+    fills much of the picture (is_dominant)."""
     boxes = [r.box for r in readings]
     dropped = set()
     for line in lines.unordered_lines(boxes):
-        for group in [line, *lines.words(boxes, line)]:
+        for group in ([line] if whole_lines else []) + lines.words(boxes, line):
             if is_text(group) and not any(is_dominant(boxes[i], shape) for i in group):
                 dropped.update(group)
     return [r for i, r in enumerate(readings) if i not in dropped]
@@ -166,12 +169,12 @@ def is_text_line(readings, group, down):
             and not any(readings[i].digit_probability >= TEXT_SURE for i in group))
 
 
-def is_cut_word(boxes, group, down, letters):
-    """At most CUT_WORD_CROPS crops, one turned down no wider than a letter (`letters` flags
-    those) and two others pieces cut from one blob (is_cut_pair)."""
-    kept = [boxes[i] for i in group if not down[i]]
-    return (len(group) <= CUT_WORD_CROPS and any(letters[i] for i in group)
-            and any(is_cut_pair(a, b) for a in kept for b in kept))
+def is_cut_word(boxes, group, down, down_letters):
+    """At most CUT_WORD_CROPS crops, one turned down no wider than a letter (`down_letters`
+    flags those) and two not turned down that abut (is_cut_pair)."""
+    pieces = [boxes[i] for i in group if not down[i]]
+    return (len(group) <= CUT_WORD_CROPS and any(down_letters[i] for i in group)
+            and any(is_cut_pair(a, b) for a in pieces for b in pieces))
 
 
 def is_letter_wide(box):
@@ -190,8 +193,9 @@ def any_cut_pair(boxes):
 
 def is_cut_pair(left, right):
     """Whether `right` starts at the very column after `left` ends and the two share most of
-    their rows (CUT_ROWS of the shorter): pieces of one blob cut apart (touching.split_at),
-    not digits apart."""
+    their rows (CUT_ROWS of the shorter), as the pieces of one blob cut apart do
+    (touching.split_at gives the cut column to the right piece, and each box is tight around
+    its ink); two blobs side by side seldom abut so."""
     overlap = min(left[1] + left[3], right[1] + right[3]) - max(left[1], right[1])
     return left[0] + left[2] == right[0] and overlap >= CUT_ROWS * min(left[3], right[3])
 

@@ -53,21 +53,40 @@ def test_crops_under_turned_down_count_as_turned_down_for_text():
 
 def test_a_short_word_with_a_letter_turned_down_beside_two_cut_pieces_is_text():
     """An "n" cut into a "1" and a "7" (their boxes meet at the cut column), the "7" sure to the
-    rejecter, beside a "p" it turns down: text. Not when the crop turned down is wider than a
-    letter (a run of touching digits it could not cut), when the pieces stand a pixel apart
-    (two digits), or when the word is longer than CUT_WORD_CROPS."""
+    rejecter, beside a "p" it turns down: text, in a word of up to CUT_WORD_CROPS crops. Not
+    when the crop turned down is wider than a letter (a run of touching digits it could not
+    cut), when the pieces stand a pixel apart (two digits) or share too few rows, when the
+    word is longer, or when the letter is a word of its own ("No 17")."""
     one = fake_reading("1", 0.99, (100, 100, 10, 30), 0.6)
     seven = fake_reading("7", 0.99, (110, 101, 18, 30), 0.97)
     letter = fake_reading("0", 0.99, (132, 100, 22, 30), reading.LENIENT_PROBABILITY / 2)
-    run = fake_reading("0", 0.99, (132, 100, 40, 30), reading.LENIENT_PROBABILITY / 2)
-    apart = fake_reading("7", 0.99, (111, 101, 18, 30), 0.97)
+    run = letter._replace(box=(132, 100, 40, 30))
+    apart = seven._replace(box=(111, 101, 18, 30))
+    lower = seven._replace(box=(110, 110, 18, 30))  # shares 20 of 30 rows, under CUT_ROWS
     shape = (1000, 1000)
     assert acceptance.accept([one, seven, letter], shape) == []
     assert acceptance.accept([one, seven, run], shape) == [one, seven]
     assert acceptance.accept([one, apart, letter], shape) == [one, apart]
-    longer = [fake_reading("2", 0.99, (56 + 22 * i, 100, 18, 30), 0.97) for i in range(2)]  # one word of 5
+    assert acceptance.accept([one, lower, letter], shape) == [one, lower]
+    two = fake_reading("2", 0.99, (78, 100, 18, 30), 0.97)
+    assert acceptance.accept([two, one, seven, letter], shape) == []  # a word of 4
+    longer = [fake_reading("2", 0.99, (56, 100, 18, 30), 0.97), two]  # a word of 5
     assert acceptance.accept(longer + [one, seven, letter], shape) == longer + [one, seven]
     assert acceptance.accept([one, seven, letter], (90, 1000)) == [one, seven]  # filling the picture
+    n, o = letter._replace(box=(20, 100, 22, 30)), fake_reading("0", 0.9, (46, 108, 20, 22), 0.5)
+    assert acceptance.accept([n, o, one, seven], shape) == [o, one, seven]  # "No 17": N's own word
+
+
+def test_the_cut_word_rule_judges_what_the_text_lines_leave():
+    """A line of text (two letters turned down, none sure) goes first; the readings left, a cut
+    word on the line below, are then judged with their own flags: the word with its letter is
+    text, the cut pair alone is not."""
+    text = [fake_reading("0", 0.9, (100 + 30 * i, 40, 22, 30), acceptance.TURNED_DOWN / 2) for i in range(2)]
+    one = fake_reading("1", 0.99, (100, 100, 10, 30), 0.6)
+    seven = fake_reading("7", 0.99, (110, 101, 18, 30), 0.97)
+    letter = fake_reading("0", 0.99, (132, 100, 22, 30), acceptance.TURNED_DOWN / 2)
+    assert acceptance.accept(text + [one, seven, letter], (1000, 1000)) == []
+    assert acceptance.accept(text + [one, seven], (1000, 1000)) == [one, seven]
 
 
 def test_a_word_of_text_beside_a_number_on_its_line_holds_no_digit():

@@ -172,9 +172,10 @@ def is_text_line(readings, group, down):
 def is_cut_word(boxes, group, down, down_letters):
     """At most CUT_WORD_CROPS crops, one turned down no wider than a letter (`down_letters`
     flags those) and two not turned down that abut (is_cut_pair)."""
+    if len(group) > CUT_WORD_CROPS or not any(down_letters[i] for i in group):
+        return False  # a long line's words and the words without a letter stop here
     pieces = [boxes[i] for i in group if not down[i]]
-    return (len(group) <= CUT_WORD_CROPS and any(down_letters[i] for i in group)
-            and any(is_cut_pair(a, b) for a in pieces for b in pieces))
+    return any(is_cut_pair(a, b) for a in pieces for b in pieces)
 
 
 def is_letter_wide(box):

@@ -24,18 +24,70 @@ SQUARE = np.ones((3, 3), np.uint8)  # a pixel and its eight neighbours: one step
 # rule or a crease, not a digit (is_hairline): digits measured 0.033 or more on the real
 # photos and 0.05 or more on generated pages (12,550), the edges of tilted pages 0.005-0.011.
 MIN_STROKE = 0.015
+# Blobs in other blobs' holes (held_blobs): a holder is this many pixels or more on both sides
+# (a frame around a digit of FindOptions.min_height_px), holds one at least HELD_HEIGHT tall,
+# and its outline encloses at least HOLLOW times its box's ink (a solid blob holds nothing).
+HOLDER_SIDE = 14
+HELD_HEIGHT = 7
+HOLLOW = 2.0
 
 
 def components(mask, min_side=3):
     """(outer contours, float array of [x, y, w, h, box area] per blob of at least `min_side`,
     and the index of each row's contour). External contours cost a twentieth of labelling
     every pixel (connectedComponentsWithStats) here, and a frame must take milliseconds; ink
-    is counted later, only for the few candidates that pass the cheaper tests."""
+    is counted later, only for the few candidates that pass the cheaper tests. A blob that
+    holds others in its holes gives way to them (held_blobs)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     boxes = blob_boxes.contour_boxes(contours)
+    held, holders = held_blobs(mask, contours, boxes)
+    if held:
+        contours = [c for index, c in enumerate(contours) if index not in holders] + held
+        boxes = blob_boxes.contour_boxes(contours)
     kept = np.flatnonzero(np.maximum(boxes[:, W], boxes[:, H]) >= min_side)
     boxes = boxes[kept]
     return contours, np.column_stack([boxes, boxes[:, W] * boxes[:, H]]), kept
+
+
+def held_blobs(mask, contours, boxes):
+    """(outer contours of the blobs inside other blobs' holes, indices of those holders). A
+    printed box around an amount, a form's row of boxes, a grid, a frame drawn around a number
+    or a page's outline closed all round holds the writing in its holes, where outer contours
+    do not see it: the whole read as nothing. A blob holds writing when one blob in its holes
+    is at least HELD_HEIGHT tall (a speck in a 0's loop is no writing); it is then left out,
+    a frame and no digit, and what it holds is read. Only blobs HOLDER_SIDE or more on both
+    sides whose outline encloses at least HOLLOW times their box's ink are looked into."""
+    held, holders = [], set()
+    roomy = np.flatnonzero(np.minimum(boxes[:, W], boxes[:, H]) >= HOLDER_SIDE)
+    for index, box in zip(roomy.tolist(), boxes[roomy, :4].astype(np.intp).tolist()):
+        inside = blobs_in_holes(mask, contours[index], box)
+        if any(cv2.boundingRect(blob)[3] >= HELD_HEIGHT for blob in inside):
+            held += inside
+            holders.add(index)
+    return held, holders
+
+
+def blobs_in_holes(mask, outline, box):
+    """Outer contours of the blobs in the holes of the blob with this outer contour and (x, y,
+    w, h) box, at any depth (a speck in the loop of a digit in a box too)."""
+    x, y, w, h = box
+    window = mask[y:y + h, x:x + w]
+    if cv2.contourArea(outline) < HOLLOW * cv2.countNonZero(window):
+        return []  # mostly ink: no hole that could hold a digit
+    found, hierarchy = cv2.findContours(window, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE, offset=(x, y))
+    links = hierarchy[0]
+    roots = [i for i, contour in enumerate(found) if links[i][3] < 0 and cv2.boundingRect(contour) == tuple(box)]
+    return [found[i] for i in range(len(found)) if roots and descends_at_even_depth(links, i, roots[0])]
+
+
+def descends_at_even_depth(links, index, root):
+    """Whether contour `index` of a RETR_TREE hierarchy (`links`: next, previous, first child,
+    parent) is an outer contour (an even number of steps) below `root`, at least two below."""
+    depth, parent = 0, index
+    while links[parent][3] >= 0:
+        parent = links[parent][3]
+        depth += 1
+    return parent == root and depth >= 2 and depth % 2 == 0
 
 
 def blob_count(mask):

@@ -54,6 +54,52 @@ def test_digits_claimed_by_a_shape_that_is_no_digit_are_grouped_again_on_their_o
     assert all(170 <= c.box[0] <= 420 and 220 <= c.box[1] <= 270 for c in found)
 
 
+def test_digits_inside_a_closed_frame_are_found_and_the_frame_is_not():
+    """Closed, the outline holds the digits in its hole, where outer contours do not see them:
+    before held_blobs the page gave no candidate at all."""
+    page = np.full((480, 640), 205, np.uint8)
+    cv2.rectangle(page, (150, 120), (450, 360), 60, 2)
+    for index, digit in enumerate("35826"):
+        cv2.putText(page, digit, (175 + 56 * index, 270), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 30, 5)
+    found = preprocess.find_digits(page)
+    assert len(found) == 5
+    assert all(170 <= c.box[0] <= 420 and 220 <= c.box[1] <= 270 for c in found)
+
+
+def drawn_box(shape, draw):
+    """The (x, y, w, h) box of what `draw` paints on a blank mask of `shape`."""
+    alone = np.zeros(shape, np.uint8)
+    draw(alone)
+    return cv2.boundingRect(alone)
+
+
+def test_a_row_of_boxes_gives_way_to_the_blobs_it_holds_at_any_depth():
+    """A form's three boxes, one blob: it is left out and what its holes hold takes its place,
+    a ring in the first box, the smaller ring inside that one, a bar in the third box."""
+    shape = (120, 240)
+    held = [lambda m: cv2.rectangle(m, (30, 30), (70, 80), 255, 3),
+            lambda m: cv2.rectangle(m, (40, 40), (60, 70), 255, 2),
+            lambda m: cv2.line(m, (195, 30), (195, 80), 255, 4)]
+    mask = np.zeros(shape, np.uint8)
+    for left in (20, 90, 160):
+        cv2.rectangle(mask, (left, 20), (left + 70, 90), 255, 2)
+    for draw in held:
+        draw(mask)
+    contours, boxes, _ = segment.components(mask)
+    assert sorted(tuple(int(v) for v in box[:4]) for box in boxes) == sorted(drawn_box(shape, d) for d in held)
+
+
+def test_a_speck_in_a_loop_leaves_the_loop_whole():
+    """A speck in a 0's loop is no writing (under HELD_HEIGHT): the 0 stays one blob."""
+    def zero(mask):
+        cv2.ellipse(mask, (40, 40), (15, 25), 0, 0, 360, 255, 3)
+    mask = np.zeros((80, 80), np.uint8)
+    zero(mask)
+    mask[39:42, 39:42] = 255
+    contours, boxes, _ = segment.components(mask)
+    assert [tuple(int(v) for v in box[:4]) for box in boxes] == [drawn_box(mask.shape, zero)]
+
+
 def test_the_edge_of_a_tilted_page_is_a_hairline_but_a_slanted_1_is_not():
     """After the lighting correction a tilted page's edge is a long thin slanted line, which
     passed every shape test and was read as a 1."""

@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 
 from edge_runtime import (acceptance, blob_boxes, grayscale, image_files, page_edges, preprocess, reading,
-                          source_boxes, straighten)
+                          segment, source_boxes, straighten)
 from edge_runtime.model import DEFAULT_MIN_SCORE
 
 # A picture read again at its doubtful threshold (second_opinion) is taken at that level when
@@ -25,6 +25,17 @@ SOFT_EVIDENCE = 0.8
 SOFT_READINGS = 3
 SHARPER_GAIN = 1.1
 SHARPER_MARGIN = 1.0
+# A photo shrunk more than FINER_FACTOR times for reading (longer than 2,560 pixels: a phone's or
+# a Pi camera's still, not a webcam's frame) whose readings are under SMALL_WRITING working
+# pixels tall, or none, is read again at FINER_SIDE: a sticky note or a page filling a small
+# part of the photo writes its digits under the 7 pixels a digit needs, or so few that their
+# crops lose their strokes. Taken when its evidence beats FINER_GAIN times the first look's
+# plus FINER_MARGIN.
+FINER_FACTOR = 2.5
+SMALL_WRITING = 20
+FINER_SIDE = 3072
+FINER_GAIN = 1.2
+FINER_MARGIN = 1.0
 CLOSE_UP_PIECES = 2  # a close-up digit broken by the first look came out in one or two pieces
 CLOSE_UP_MAX_BLOBS = 100  # the first look's ink blobs: 1-15 in close-ups, thousands on a speckled frame
 CLOSE_UP_BLOB = 0.2  # of the picture's height or width: the broken pieces of a close-up measured 0.22 or more
@@ -58,6 +69,7 @@ def classify_image(model, image, min_score=DEFAULT_MIN_SCORE, options=preprocess
     if preprocess.is_mnist_style(gray):
         return label_digits(model, preprocess.mnist_passthrough(gray), min_score)
     page, confident = look(model, gray, min_score, options)
+    page, confident, options = finer_look(model, gray, page, confident, min_score, options)
     gray, page, confident = sharper_look(model, gray, page, confident, min_score, options)
     back, page, confident = straighter_look(model, gray, page, confident, min_score, options)
     return [Digit(r.label, r.score, source_box(page, r.box, back, gray.shape), r.image, number)
@@ -76,6 +88,25 @@ def look(model, gray, min_score, options):
     if may_be_close_up(page, confident):
         page, confident = closer_look(model, gray, page, confident, min_score, options)
     return page, confident
+
+
+def finer_look(model, gray, page, readings, min_score, options):
+    """(page, readings, options): the first look's, or, in a big photo shrunk over FINER_FACTOR
+    times whose writing came out small (is_small_writing), the picture's read at FINER_SIDE
+    when those readings are clearly surer (as second_opinion's), with the options that read
+    them: the sharper and the straighter look then read at that size too."""
+    if page.factor <= FINER_FACTOR or not is_small_writing(readings):
+        return page, readings, options
+    finer = dataclasses.replace(options, working_side=FINER_SIDE)
+    other, found = look(model, gray, min_score, finer)
+    if total_evidence(found) > FINER_GAIN * total_evidence(readings) + FINER_MARGIN:
+        return other, found, finer
+    return page, readings, options
+
+
+def is_small_writing(readings):
+    """No readings, or readings under SMALL_WRITING working pixels tall (their median)."""
+    return not readings or segment.middle([r.box[3] for r in readings]) < SMALL_WRITING
 
 
 def sharper_look(model, gray, page, readings, min_score, options):
@@ -101,7 +132,7 @@ def straighter_look(model, gray, page, readings, min_score, options):
     degrees = straighten.tilt_degrees([r.box for r in readings])
     if not straighten.is_tilted(degrees):
         return None, page, readings
-    level, back = straighten.turned(gray, degrees)
+    level, back = straighten.turned(gray, degrees, options.working_side)
     other, found = look(model, level, min_score, options)
     found = inside_picture(found, other, back, gray.shape)
     if total_evidence(found) > total_evidence(readings):

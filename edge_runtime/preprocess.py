@@ -74,6 +74,7 @@ class FindOptions:
     min_threshold: float = 20.0        # ink is at least this far above flattened paper (0..255) in a well-lit picture
     max_candidates: int = 80           # regions read per 640x480 of picture, at most (bounds a frame's time)
     max_crops: int = 120               # crops classified + cut judgements per 640x480, then no more cuts
+    working_side: int = WORKING_SIDE   # a picture longer than this is read shrunk to it
 
 
 def sharpened(gray, sigma=SHARPEN_SIGMA, amount=SHARPEN_AMOUNT):
@@ -158,9 +159,10 @@ def pad_small(gray, small_side=128):
     return cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper), pad
 
 
-def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_DIVISOR, least=SMALL_PICTURE,
+def prepare(image, options=FindOptions(), side=None, divisor=BACKGROUND_DIVISOR, least=SMALL_PICTURE,
             at_level=None, dark_ink=None):
-    """Grayscale, pad, downscale to at most `side` pixels (or enlarge when under `least`), find
+    """Grayscale, pad, downscale to at most `side` pixels (options.working_side unless given;
+    or enlarge when under `least`), find
     the ink and its components: everything but decisions. `divisor`: the lighting correction's
     kernel is the picture's shorter side over it (flatten_background). `at_level`: the ink
     threshold to use instead of finding one (a page's doubtful level, threshold.Levels).
@@ -168,7 +170,7 @@ def prepare(image, options=FindOptions(), side=WORKING_SIDE, divisor=BACKGROUND_
     classify.other_polarity); decided again on a close-up's few pixels, a big blurred marker
     digit's strokes passed for paper."""
     source = grayscale.to_grayscale(image)
-    work, factor, offset = padded_working_copy(source, side, least)
+    work, factor, offset = padded_working_copy(source, options.working_side if side is None else side, least)
     small = grayscale.quarter_size(work)
     sure = True
     if dark_ink is None:

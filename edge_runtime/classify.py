@@ -28,9 +28,9 @@ SHARPER_MARGIN = 1.0
 # A photo shrunk more than FINER_FACTOR times for reading (longer than 2,560 pixels: a phone's or
 # a Pi camera's still, not a webcam's frame) whose readings are under SMALL_WRITING working
 # pixels tall, or none, is read again at FINER_SIDE: a sticky note or a page filling a small
-# part of the photo writes its digits under the 7 pixels a digit needs, or so few that their
-# crops lose their strokes. Taken when its evidence beats FINER_GAIN times the first look's
-# plus FINER_MARGIN.
+# part of the photo shrinks its digits under the 7 pixels a digit needs, or so small that
+# their crops lose their strokes. Taken when its evidence beats FINER_GAIN times the first
+# look's plus FINER_MARGIN. Measured in README step 7 ("A finer look").
 FINER_FACTOR = 2.5
 SMALL_WRITING = 20
 FINER_SIDE = 3072

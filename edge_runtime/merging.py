@@ -30,8 +30,9 @@ PRINTED_LINE_PX = 2
 # As a piece it joined the digit above it, as an anchor it claimed the digits above it, and the
 # group of both failed as a digit or read wrong: digits.png's handwriting with a line drawn
 # 6 or 15 pixels under the number read exactly 16 and 23 of 40 times, now 36 and 37
-# (tests/test_edge_classify.py); a line that touches the digits is one blob with them still. A 5's or a 7's bar is never twice as wide as its digit is
-# tall. The harder sets, the letter pages and the pages without digits read the same.
+# (tests/test_edge_classify.py); a line that touches the digits is still one blob with them.
+# A 5's or a 7's bar is never twice as wide as its digit is tall. The harder sets, the letter
+# pages and the pages without digits read the same.
 RULE_WIDE = 2.0
 NEIGHBOUR_BANDS = (-1.0, 0.0, 1.0)  # candidate_pairs: the bands a piece of an anchor's digit may lie in
 

@@ -161,11 +161,11 @@ def pad_small(gray, small_side=128):
 
 def prepare(image, options=FindOptions(), side=None, divisor=BACKGROUND_DIVISOR, least=SMALL_PICTURE,
             at_level=None, dark_ink=None):
-    """Grayscale, pad, downscale to at most `side` pixels (options.working_side unless given;
-    or enlarge when under `least`), find
-    the ink and its components: everything but decisions. `divisor`: the lighting correction's
-    kernel is the picture's shorter side over it (flatten_background). `at_level`: the ink
-    threshold to use instead of finding one (a page's doubtful level, threshold.Levels).
+    """Grayscale, pad, downscale to at most `side` pixels (options.working_side unless given),
+    or enlarge when under `least`, find the ink and its components: everything but decisions.
+    `divisor`: the lighting correction's kernel is the picture's shorter side over it
+    (flatten_background). `at_level`: the ink threshold to use instead of finding one (a
+    page's doubtful level, threshold.Levels).
     `dark_ink`: the picture's polarity when decided already (a first look's, or its opposite:
     classify.other_polarity); decided again on a close-up's few pixels, a big blurred marker
     digit's strokes passed for paper."""

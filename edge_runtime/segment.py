@@ -77,7 +77,9 @@ def blobs_in_holes(mask, outline, box):
     found, hierarchy = cv2.findContours(window, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE, offset=(x, y))
     links = hierarchy[0]
     roots = [i for i, contour in enumerate(found) if links[i][3] < 0 and cv2.boundingRect(contour) == tuple(box)]
-    return [found[i] for i in range(len(found)) if roots and descends_at_even_depth(links, i, roots[0])]
+    if not roots:
+        return []
+    return [found[i] for i in range(len(found)) if descends_at_even_depth(links, i, roots[0])]
 
 
 def descends_at_even_depth(links, index, root):

@@ -91,11 +91,13 @@ def look(model, gray, min_score, options):
 
 
 def finer_look(model, gray, page, readings, min_score, options):
-    """(page, readings, options): the first look's, or, in a big photo shrunk over FINER_FACTOR
-    times whose writing came out small (is_small_writing), the picture's read at FINER_SIDE
-    when those readings are clearly surer (as second_opinion's), with the options that read
-    them: the sharper and the straighter look then read at that size too."""
-    if page.factor <= FINER_FACTOR or not is_small_writing(readings):
+    """(page, readings, options): the first look's, or, in a picture over FINER_FACTOR times
+    the working side long whose writing came out small (is_small_writing), the picture's read
+    at FINER_SIDE when those readings are clearly surer (as second_opinion's), with the
+    options that read them: the sharper and the straighter look then read at that size too.
+    Measured on the picture, not on the page read: a close-up look's page is shrunk more."""
+    big = max(gray.shape) > FINER_FACTOR * options.working_side and options.working_side < FINER_SIDE
+    if not big or not is_small_writing(readings):
         return page, readings, options
     finer = dataclasses.replace(options, working_side=FINER_SIDE)
     other, found = look(model, gray, min_score, finer)

@@ -10,6 +10,7 @@ from edge_runtime.blob_boxes import AREA, H, W, X, Y
 # height; a whole digit beside a slanted neighbour is short too, but taller than wide (a 5
 # under a 7's overhang, 20x32 px, was merged into the 7 as its "bar").
 BAR_ASPECT = 0.7
+FLAT = 0.4  # a bar is under this share of its digit's height
 # Pieces both under this share of the picture's typical blob height may be the halves of one
 # broken digit, and join up to 1.5 times that height (one_digit_tall).
 HALF_DIGIT = 0.75
@@ -25,14 +26,16 @@ HALF_DIGIT = 0.75
 # pixels thick, is still joined to them.
 PRINTED_LINE = 0.03
 PRINTED_LINE_PX = 2
-# A flat piece wider than RULE_WIDE times the other's width and height (whichever is larger) is
-# a rule, not part of a digit: an underline beneath a number, a ruling or a strike through it.
+# A flat piece wider than RULE_WIDE times the other's width and height and the picture's typical
+# blob height (whichever is largest) is a rule, not part of a digit: an underline beneath a
+# number, a ruling or a strike through it.
 # As a piece it joined the digit above it, as an anchor it claimed the digits above it, and the
 # group of both failed as a digit or read wrong: digits.png's handwriting with a line drawn
 # 6 or 15 pixels under the number read exactly 16 and 23 of 40 times, now 36 and 37
 # (tests/test_edge_classify.py); a line that touches the digits is still one blob with them.
-# A 5's or a 7's bar is never twice as wide as its digit is tall. The harder sets, the letter
-# pages and the pages without digits read the same.
+# A 5's or a 7's bar is never twice as wide as its digit is tall, and the typical height stands
+# in for the digit's when the bar's other piece is a short stub of a broken stem. The harder
+# sets, the letter pages and the pages without digits read the same.
 RULE_WIDE = 2.0
 NEIGHBOUR_BANDS = (-1.0, 0.0, 1.0)  # candidate_pairs: the bands a piece of an anchor's digit may lie in
 
@@ -53,19 +56,21 @@ def mergeable(anchor, pieces, digit_height=0.0):
     ax, ay, aw, ah = (anchor[..., k] for k in (X, Y, W, H))
     px, py, pw, ph = (pieces[:, k] for k in (X, Y, W, H))
     overlap = np.minimum(ax + aw, px + pw) - np.maximum(ax, px)
-    flat = (ph < 0.4 * ah) & (pw >= BAR_ASPECT * ph)
+    flat = (ph < FLAT * ah) & (pw >= BAR_ASPECT * ph)
     overlaps = overlap >= np.where(flat, 0.25, 0.5) * np.minimum(aw, pw)
     sizeable = np.maximum(pw / aw, ph / ah) >= 0.15
     printed = flat & (ph <= PRINTED_LINE_PX) & (ph < PRINTED_LINE * ah)
-    rules = is_rule_beside(pw, ph, aw, ah) | is_rule_beside(aw, ah, pw, ph)
+    rules = is_rule_beside(pw, ph, aw, ah, digit_height) | is_rule_beside(aw, ah, pw, ph, digit_height)
     height = np.maximum(ay + ah, py + ph) - np.minimum(ay, py)
     return overlaps & sizeable & ~printed & ~rules & (height <= one_digit_tall(ah, ph, digit_height))
 
 
-def is_rule_beside(width, height, other_width, other_height):
+def is_rule_beside(width, height, other_width, other_height, digit_height=0.0):
     """Whether a blob of this width and height is a rule beside the other (RULE_WIDE): flat
-    against it and wider than RULE_WIDE times its larger side."""
-    return (height < 0.4 * other_height) & (width > RULE_WIDE * np.maximum(other_width, other_height))
+    against it (as a bar is: under FLAT of its height) and wider than RULE_WIDE times its
+    larger side and the picture's typical blob height."""
+    longest = np.maximum(np.maximum(other_width, other_height), digit_height)
+    return (height < FLAT * other_height) & (width > RULE_WIDE * longest)
 
 
 def one_digit_tall(ah, ph, digit_height):

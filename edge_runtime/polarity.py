@@ -36,7 +36,10 @@ def ink_polarity(gray, small=None):
        opening takes bright ones out (top-hat); clearly more of one is the ink (chalk on a
        board, a white-on-black scan).
     3. Otherwise the paper is most of the picture, and the histogram's tails decide: light
-       ink when the bright tail is the longer. Not surely when the dark tail is a quarter of
+       ink when the bright tail is the longer and longer than grain and sensor noise
+       (POLARITY_NOISE): a few small digits on paper that fills a big photo are too few
+       pixels for the dark tail, which then measured the paper's noise as the bright one did,
+       and the ink was taken for light. Not surely when the dark tail is a quarter of
        the range or more (LIGHT_TAILS): a sheet on a textured grey desk with a shadow across
        it fails the sheet test (its lit part is no compact region) and the desk's bright
        grain lengthens the bright tail (dark tails 0.29-0.48 on the 5 generated pages with
@@ -55,7 +58,7 @@ def ink_polarity(gray, small=None):
     low, median, high = grayscale.percentiles(gray, (0.0005, 0.5, 0.9995))
     if median - low == high - median:
         low, high = int(gray.min()), int(gray.max())
-    if (median - low) > (high - median):
+    if (median - low) > (high - median) or high - median <= POLARITY_NOISE:
         return True, True
     return False, (median - low) < LIGHT_TAILS * (high - low) or dark + bright < BLANK_STROKES * small.size
 

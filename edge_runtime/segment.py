@@ -69,27 +69,33 @@ def held_blobs(mask, contours, boxes):
 
 def blobs_in_holes(mask, outline, box):
     """Outer contours of the blobs in the holes of the blob with this outer contour and (x, y,
-    w, h) box, at any depth (a speck in the loop of a digit in a box too)."""
+    w, h) box, at any depth, less those that hold writing themselves: a printed box inside a
+    page's closed outline gives way to the digit it holds, as the outline does (a speck in the
+    loop of a digit in a box is no writing, and the digit stays whole)."""
     x, y, w, h = box
     window = mask[y:y + h, x:x + w]
     if cv2.contourArea(outline) < HOLLOW * cv2.countNonZero(window):
         return []  # mostly ink: no hole that could hold a digit
     found, hierarchy = cv2.findContours(window, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE, offset=(x, y))
-    links = hierarchy[0]
-    roots = [i for i, contour in enumerate(found) if links[i][3] < 0 and cv2.boundingRect(contour) == tuple(box)]
+    parents = hierarchy[0][:, 3].tolist()
+    roots = [i for i, contour in enumerate(found) if parents[i] < 0 and cv2.boundingRect(contour) == tuple(box)]
     if not roots:
         return []
-    return [found[i] for i in range(len(found)) if descends_at_even_depth(links, i, roots[0])]
+    inside = [i for i in range(len(found)) if held_depth(parents, i, roots[0]) >= 2]
+    holders = {parents[parents[i]] for i in inside
+               if held_depth(parents, i, roots[0]) >= 4 and cv2.boundingRect(found[i])[3] >= HELD_HEIGHT}
+    return [found[i] for i in inside if i not in holders]
 
 
-def descends_at_even_depth(links, index, root):
-    """Whether contour `index` of a RETR_TREE hierarchy (`links`: next, previous, first child,
-    parent) is an outer contour (an even number of steps) below `root`, at least two below."""
+def held_depth(parents, index, root):
+    """How many steps contour `index` of a RETR_TREE hierarchy (`parents`: each contour's
+    parent, -1 for none) lies below `root` when it is an outer contour there (an even number
+    of steps: outline, hole, outline...), else 0."""
     depth, parent = 0, index
-    while links[parent][3] >= 0:
-        parent = links[parent][3]
+    while parents[parent] >= 0:
+        parent = parents[parent]
         depth += 1
-    return parent == root and depth >= 2 and depth % 2 == 0
+    return depth if parent == root and depth % 2 == 0 else 0
 
 
 def blob_count(mask):

@@ -1,6 +1,5 @@
 """edge_runtime.classify: post-processing, and the must-show accuracy on photos and digits.png."""
 
-import collections
 import itertools
 import json
 
@@ -11,7 +10,7 @@ import pytest
 from conftest_edge import (EXAMPLES_DIR, FLOAT_MODEL, INT8_MODEL, digits_png_path, example_number,
                            harder_set_page, load_model, mnist_test_arrays, opencv_samples_dir, photo_set,
                            rows_read_exactly, written_row)
-from edge_runtime import classify, grayscale, image_files, preprocess, synthetic
+from edge_runtime import classify, evaluate, grayscale, image_files, preprocess, synthetic
 from prerequisites import missing
 
 
@@ -239,21 +238,17 @@ def test_real_handwriting_in_a_row_of_printed_boxes_is_read(tmp_path_factory):
 
 def test_real_handwriting_in_a_grid_is_read(tmp_path_factory):
     """A grid is one blob holding every digit in its holes (segment.held_blobs). Measured on
-    these 20 grids: 513 of 522 digits right (519 read), 13 grids exactly; none before."""
+    these 20 grids, the real set's measures: recall 98.3 %, precision 98.8 %, characters
+    98.3 %, 13 grids exactly; nothing read before."""
     cells, _ = digits_png_cells(tmp_path_factory)
     rng = np.random.default_rng(1)
     model = load_model(INT8_MODEL)
-    truths, readings = [], []
+    pairs = []
     for page, truth in (filled_grid(cells, rng) for _ in range(20)):
-        truths.append(truth)
-        readings.append(classify.read_number(classify.classify_image(model, page)))
-    right = sum(sum((collections.Counter(t) & collections.Counter(r)).values()) for t, r in zip(truths, readings))
-    digits, read = sum(map(len, truths)), sum(map(len, readings))
-    exact = sum(t == r for t, r in zip(truths, readings))
-    print(f"grids: {right} of {digits} digits right, {read} read, {exact} grids exactly")
-    assert right >= 0.95 * digits and right >= 0.97 * read
-
-
+        pairs.append((classify.read_number(classify.classify_image(model, page)), truth))
+    total = evaluate.score(pairs)
+    print(f"grids: {total}")
+    assert total.characters >= 0.95 and total.precision >= 0.97
 def underlined_row(cells, rng, gap):
     """(640x480 picture, truth): 3-6 of digits.png's handwritten digits 40-69 pixels tall in a
     row, a line 2-4 pixels thick drawn `gap` pixels under the lowest ink, 10 pixels past both
@@ -282,6 +277,35 @@ def test_an_underlined_number_is_read(tmp_path_factory, gap):
     exact = sum(classify.read_number(classify.classify_image(model, page)) == truth for page, truth in rows)
     print(f"rows {gap} pixels above a line read exactly: {exact} of {len(rows)}")
     assert exact >= 34
+
+
+def row_of_small_digits(cells, shape, size=24):
+    """(picture of `shape`, truth): six of digits.png's handwritten digits `size` pixels tall
+    in a row in the middle of light paper."""
+    rng = np.random.default_rng(3)
+    page = np.full(shape, 225, np.uint8)
+    labels = rng.integers(0, 10, 6)
+    left, top = shape[1] // 2 - 3 * size, shape[0] // 2 - size // 2
+    for index, label in enumerate(labels):
+        written_into(page, cells[label * 500 + int(rng.integers(500))], left + index * size, top, size)
+    return photographed(page, rng), "".join(map(str, labels))
+
+
+def test_small_writing_in_a_big_photo_is_read_finer(tmp_path_factory):
+    """Six digits 24 pixels tall on paper filling a 4000x3000 photo: shrunk to 1,024 pixels
+    they are 6 pixels tall, under a digit's 7, and the first look reads none; read at
+    FINER_SIDE all six come back (classify.finer_look). The same row in a 640x480 frame is
+    read once. (Before the tails had to stand out from the paper's noise, polarity.py took
+    the ink for light here, at any size: too few pixels for the dark tail.)"""
+    cells, _ = digits_png_cells(tmp_path_factory)
+    model, options = load_model(INT8_MODEL), preprocess.FindOptions()
+    for shape, finer in (((3000, 4000), True), ((480, 640), False)):
+        picture, truth = row_of_small_digits(cells, shape)
+        page, readings = classify.look(model, picture, 0.5, options)
+        _, found, used = classify.finer_look(model, picture, page, readings, 0.5, options)
+        assert (used.working_side == classify.FINER_SIDE) == finer, shape
+        assert (len(found) > len(readings)) == finer, shape
+        assert classify.read_number(classify.classify_image(model, picture)) == truth, shape
 
 
 @pytest.mark.parametrize("name", ["black", "white", "noise", "grey"])

@@ -44,7 +44,7 @@ def test_a_whole_digit_under_a_slanted_neighbours_overhang_is_not_its_bar():
 def test_an_underline_is_neither_a_digits_piece_nor_its_anchor():
     """The boxes of an underlined row: the line 15 pixels under a 0 as big as it (its box area
     a little under the 0's, so the 0 anchors) and under a smaller 1 (the line anchors). A 7's
-    bar as wide as the 7 is tall still joins its stem."""
+    bar as wide as the 7 is tall still joins its stem, and its stem's stub too."""
     zero, line = (355, 210, 43, 43, 43 * 43), (145, 266, 306, 6, 306 * 6)
     one = (411, 215, 20, 38, 20 * 38)
     for digit in (zero, one):
@@ -52,6 +52,11 @@ def test_an_underline_is_neither_a_digits_piece_nor_its_anchor():
         assert sorted(sorted(int(i) for i in g) for g in groups) == [[0], [1]], digit
     stem, bar = (120, 50, 10, 40, 400), (100, 40, 40, 6, 240)
     assert [sorted(int(i) for i in g) for g in merging.merge_pieces(boxes_of([stem, bar]))] == [[0, 1]]
+    # A faint stem broken off short: beside its 12-pixel stub the 30-pixel bar is no rule in
+    # a picture of 30-pixel digits.
+    stub, bar = (112, 44, 6, 12, 72), (100, 40, 30, 4, 120)
+    groups = merging.merge_pieces(boxes_of([stub, bar]), digit_height=30.0)
+    assert [sorted(int(i) for i in g) for g in groups] == [[0, 1]]
 
 
 def test_a_digit_broken_at_its_middle_is_joined_when_the_halves_make_one_digit_height():

@@ -75,18 +75,33 @@ def drawn_box(shape, draw):
 
 def test_a_row_of_boxes_gives_way_to_the_blobs_it_holds_at_any_depth():
     """A form's three boxes, one blob: it is left out and what its holes hold takes its place,
-    a ring in the first box, the smaller ring inside that one, a bar in the third box."""
+    a bar in the third box and, in the first, a ring that gives way in turn to the smaller
+    ring it holds (at least HELD_HEIGHT tall: writing, not a speck)."""
     shape = (120, 240)
-    held = [lambda m: cv2.rectangle(m, (30, 30), (70, 80), 255, 3),
-            lambda m: cv2.rectangle(m, (40, 40), (60, 70), 255, 2),
+    held = [lambda m: cv2.rectangle(m, (40, 40), (60, 70), 255, 2),
             lambda m: cv2.line(m, (195, 30), (195, 80), 255, 4)]
     mask = np.zeros(shape, np.uint8)
     for left in (20, 90, 160):
         cv2.rectangle(mask, (left, 20), (left + 70, 90), 255, 2)
+    cv2.rectangle(mask, (30, 30), (70, 80), 255, 3)  # the ring holding the smaller one
     for draw in held:
         draw(mask)
     contours, boxes, _ = segment.components(mask)
     assert sorted(tuple(int(v) for v in box[:4]) for box in boxes) == sorted(drawn_box(shape, d) for d in held)
+
+
+def test_digits_in_boxes_inside_a_closed_outline_are_found():
+    """A page's outline closed all round holds a form's boxes, which hold the digits: both
+    give way (before the boxes stayed, each owning its digit's ink, and read as nothing)."""
+    page = np.full((480, 640), 205, np.uint8)
+    cv2.rectangle(page, (40, 40), (600, 440), 60, 2)
+    for index, digit in enumerate("3582"):
+        left = 160 + 80 * index
+        cv2.rectangle(page, (left, 180), (left + 70, 280), 60, 2)
+        cv2.putText(page, digit, (left + 15, 255), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 30, 5)
+    found = preprocess.find_digits(page)
+    assert len(found) == 4
+    assert all(170 <= c.box[0] <= 440 and 190 <= c.box[1] <= 260 and c.box[3] <= 70 for c in found)
 
 
 def test_a_speck_in_a_loop_leaves_the_loop_whole():

@@ -81,9 +81,9 @@ def blobs_in_holes(mask, outline, box):
     roots = [i for i, contour in enumerate(found) if parents[i] < 0 and cv2.boundingRect(contour) == tuple(box)]
     if not roots:
         return []
-    inside = [i for i in range(len(found)) if held_depth(parents, i, roots[0]) >= 2]
-    holders = {parents[parents[i]] for i in inside
-               if held_depth(parents, i, roots[0]) >= 4 and cv2.boundingRect(found[i])[3] >= HELD_HEIGHT}
+    depths = {i: held_depth(parents, i, roots[0]) for i in range(len(found))}
+    inside = [i for i, depth in depths.items() if depth >= 2]
+    holders = {parents[parents[i]] for i in inside if depths[i] >= 4 and cv2.boundingRect(found[i])[3] >= HELD_HEIGHT}
     return [found[i] for i in inside if i not in holders]
 
 

@@ -224,6 +224,11 @@ def filled_grid(cells, rng, side=50, left=175, top=75):
     return photographed(page, rng), truth
 
 
+def read_exactly(model, pictures):
+    """How many of these (picture, truth) pairs the model reads exactly."""
+    return sum(classify.read_number(classify.classify_image(model, page)) == truth for page, truth in pictures)
+
+
 def test_real_handwriting_in_a_row_of_printed_boxes_is_read(tmp_path_factory):
     """The row of boxes is one blob that holds the digits in its holes (segment.held_blobs):
     measured, 40 of 40 rows read exactly; none before, where the boxes hid every digit."""
@@ -231,7 +236,7 @@ def test_real_handwriting_in_a_row_of_printed_boxes_is_read(tmp_path_factory):
     rng = np.random.default_rng(0)
     model = load_model(INT8_MODEL)
     rows = [boxed_row(cells, rng) for _ in range(40)]
-    exact = sum(classify.read_number(classify.classify_image(model, page)) == truth for page, truth in rows)
+    exact = read_exactly(model, rows)
     print(f"rows of boxes read exactly: {exact} of {len(rows)}")
     assert exact >= 38
 
@@ -274,7 +279,7 @@ def test_an_underlined_number_is_read(tmp_path_factory, gap):
     rng = np.random.default_rng(0)
     model = load_model(INT8_MODEL)
     rows = [underlined_row(cells, rng, gap) for _ in range(40)]
-    exact = sum(classify.read_number(classify.classify_image(model, page)) == truth for page, truth in rows)
+    exact = read_exactly(model, rows)
     print(f"rows {gap} pixels above a line read exactly: {exact} of {len(rows)}")
     assert exact >= 34
 

@@ -91,7 +91,8 @@ def accept(readings, shape):
     A thin 1 looks like a rule to the rejecter; one as tall as its line's sure digits and
     read confidently needs only the lenient level, and so does a 1 alone (is_lone_one). A
     line of text holds no digit (outside_text), and a picture without junk may hold digits
-    scattered in no row (scattered_digits)."""
+    scattered in no row (scattered_digits). The picture's only digit, read doubtfully among
+    crops all turned away, is junk like them (is_doubtful_among_junk)."""
     alone, everything = len(readings) == 1, readings
     readings = outside_text(readings, shape)
     candidates = [r for r in readings if r.digit_probability >= reading.LENIENT_PROBABILITY or is_confident_one(r)]

@@ -101,7 +101,7 @@ def finer_look(model, gray, page, readings, min_score, options):
         return page, readings, options
     finer = dataclasses.replace(options, working_side=FINER_SIDE)
     other, found = look(model, gray, min_score, finer)
-    if total_evidence(found) > FINER_GAIN * total_evidence(readings) + FINER_MARGIN:
+    if outweighs(found, readings, FINER_GAIN, FINER_MARGIN):
         return other, found, finer
     return page, readings, options
 
@@ -115,12 +115,11 @@ def sharper_look(model, gray, page, readings, min_score, options):
     """(picture, page, readings): the first look's, or, when its readings are doubtful on
     average (SOFT_EVIDENCE), the picture sharpened and read again if that is clearly surer.
     A sharp picture whose digits are read well is not looked at twice."""
-    evidence_sum = total_evidence(readings)
-    if len(readings) < SOFT_READINGS or evidence_sum >= SOFT_EVIDENCE * len(readings):
+    if len(readings) < SOFT_READINGS or total_evidence(readings) >= SOFT_EVIDENCE * len(readings):
         return gray, page, readings
     sharp = preprocess.sharpened(gray)
     other, found = look(model, sharp, min_score, options)
-    if total_evidence(found) > SHARPER_GAIN * evidence_sum + SHARPER_MARGIN:
+    if outweighs(found, readings, SHARPER_GAIN, SHARPER_MARGIN):
         return sharp, other, found
     return gray, page, readings
 
@@ -137,7 +136,7 @@ def straighter_look(model, gray, page, readings, min_score, options):
     level, back = straighten.turned(gray, degrees, options.working_side)
     other, found = look(model, level, min_score, options)
     found = inside_picture(found, other, back, gray.shape)
-    if total_evidence(found) > total_evidence(readings):
+    if outweighs(found, readings):
         return back, other, found
     return None, page, readings
 
@@ -184,7 +183,7 @@ def clearly_surer(model, page, readings, other, min_score, options):
     """(page, readings): the `other` page and its readings when their summed evidence beats
     SECOND_LOOK_GAIN times the first look's plus SECOND_LOOK_MARGIN, else the first look's."""
     found = read_confident(model, other, min_score, options)
-    if total_evidence(found) > SECOND_LOOK_GAIN * total_evidence(readings) + SECOND_LOOK_MARGIN:
+    if outweighs(found, readings, SECOND_LOOK_GAIN, SECOND_LOOK_MARGIN):
         return other, found
     return page, readings
 
@@ -231,6 +230,12 @@ def mostly_inside(box, cover):
     cx, cy, cw, ch = cover
     overlap = max(0, min(x + w, cx + cw) - max(x, cx)) * max(0, min(y + h, cy + ch) - max(y, cy))
     return overlap >= 0.5 * w * h
+
+
+def outweighs(found, readings, gain=1.0, margin=0.0):
+    """Whether the readings `found` by another look sum more evidence than `gain` times the
+    first look's `readings` plus `margin`: each look taken only when clearly surer."""
+    return total_evidence(found) > gain * total_evidence(readings) + margin
 
 
 def total_evidence(readings):

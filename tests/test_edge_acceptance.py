@@ -36,7 +36,29 @@ def test_a_line_of_letters_passing_here_and_there_as_digits_holds_none():
     seven = fake_reading("7", 0.95, (110, 100, 18, 30), doubtful)
     letters = [fake_reading("0", 0.9, (140 + 30 * i, 100, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(2)]
     assert acceptance.accept([one, seven] + letters, (1000, 1000)) == []
-    assert acceptance.accept([one, seven] + letters[:1], (1000, 1000)) == [one, seven]  # one letter: no text
+    number = [fake_reading("2", 0.99, (40 + 28 * i, 100, 18, 30), doubtful) for i in range(2)]
+    line = number + [one, seven] + letters[:1]  # one letter in a line too long for a short word
+    assert len(line) > acceptance.SHORT_LINE_CROPS
+    assert acceptance.accept(line, (1000, 1000)) == number + [one, seven]  # one letter: no text
+
+
+def test_a_short_line_with_a_crop_turned_down_and_none_sure_is_a_word():
+    """"pdh" alone on its line: the "d" read as 0, likely one digit but not surely (0.39),
+    beside a "p" the rejecter turns down and an "h" it doubts. One crop turned down makes a
+    line of up to SHORT_LINE_CROPS crops a word. Not when the rejecter is sure of a crop
+    (TEXT_SURE), when the line is longer, or when no crop is turned down."""
+    shape = (1000, 1000)
+    p = fake_reading("0", 0.99, (100, 100, 25, 30), acceptance.TURNED_DOWN / 2)
+    d = fake_reading("0", 0.99, (128, 100, 25, 30), 0.39)
+    h = fake_reading("4", 0.9, (156, 100, 25, 30), 0.5)
+    assert acceptance.accept([p, d, h], shape) == []
+    sure = d._replace(digit_probability=acceptance.TEXT_SURE)
+    assert acceptance.accept([p, sure, h], shape) == [sure, h]
+    number = [fake_reading("2", 0.99, (184 + 28 * i, 100, 20, 30), 0.5) for i in range(acceptance.SHORT_LINE_CROPS - 2)]
+    assert acceptance.accept([p, d, h] + number, shape) == [d, h] + number
+    above = p._replace(digit_probability=acceptance.TURNED_DOWN)
+    elsewhere = p._replace(box=(100, 500, 25, 30))  # turned down, on a line of its own
+    assert acceptance.accept([above, d, h, elsewhere], shape) == [d, h]
 
 
 def test_crops_under_turned_down_count_as_turned_down_for_text():

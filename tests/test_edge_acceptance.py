@@ -230,7 +230,8 @@ def test_digits_scattered_in_no_row_are_kept_in_a_picture_without_junk():
 def test_a_doubtful_only_digit_among_crops_turned_away_is_junk_like_them():
     """The picture's only digit, read under LONE_SCORE, beside crops all turned away: a piece
     of the same junk (a letter beside its word, a page's corner). Read surely, written alone,
-    or filling much of the picture, it stays."""
+    or filling much of the picture, it stays; filling it but doubted by the rejecter (a square
+    of squared paper's grid), it goes too."""
     doubtful = acceptance.LONE_SCORE - 0.05
     piece = fake_reading("6", doubtful, (100, 100, 20, 30), 0.7)
     letters = [fake_reading("0", 0.9, (100 + 30 * i, 400, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(2)]
@@ -240,5 +241,8 @@ def test_a_doubtful_only_digit_among_crops_turned_away_is_junk_like_them():
     assert acceptance.accept([piece], (1000, 1000)) == [piece]  # written alone: no other crop
     big = piece._replace(box=(100, 100, 200, 300))  # 0.3 of the picture's height
     assert acceptance.accept([big] + letters, (1000, 1000)) == [big]
+    grid = big._replace(digit_probability=reading.MIN_DIGIT_PROBABILITY - 0.01)
+    assert acceptance.accept([grid] + letters, (1000, 1000)) == []
+    assert acceptance.accept([grid._replace(score=acceptance.LONE_SCORE)] + letters, (1000, 1000)) != []
     row = [piece, fake_reading("2", 0.99, (130, 100, 20, 30), 0.99)]
     assert acceptance.accept(row + letters[1:], (1000, 1000)) == row  # not the only digit

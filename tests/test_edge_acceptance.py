@@ -61,6 +61,18 @@ def test_a_short_line_with_a_crop_turned_down_and_none_sure_is_a_word():
     assert acceptance.accept([above, d, h, elsewhere], shape) == [d, h]
 
 
+def test_a_sure_1_does_not_keep_a_line_of_letters_from_being_text():
+    """One stroke the rejecter is sure of is a letter's stem as often as a 1: a line with two
+    crops turned down is text though the rejecter is sure of its 1; a sure 2 keeps it."""
+    stem = fake_reading("1", 0.99, (100, 100, 8, 30), acceptance.TEXT_SURE)
+    letters = [fake_reading("0", 0.9, (120 + 30 * i, 100, 25, 30), reading.LENIENT_PROBABILITY / 2) for i in range(2)]
+    others = [fake_reading("8", 0.9, (180 + 30 * i, 100, 25, 30), 0.5) for i in range(acceptance.SHORT_LINE_CROPS)]
+    line = [stem] + letters + others  # longer than a short word: the text-line rule judges it
+    assert acceptance.accept(line, (1000, 1000)) == []
+    two = stem._replace(label="2")
+    assert acceptance.accept([two] + letters + others, (1000, 1000)) == [two] + others
+
+
 def test_crops_under_turned_down_count_as_turned_down_for_text():
     """Letters the rejecter finds 0.01-0.03 likely digits are turned down as surely as those
     under 0.01: two of them and none sure make a line text."""

@@ -179,11 +179,11 @@ def outside_text(readings, shape):
     on its own, lines.words), where the rejecter turns down TEXT_TURNED_DOWN crops or more and
     is sure (TEXT_SURE) of none but 1s. A confident 1 is never counted as turned down (the
     rejecter doubts thin 1s) nor as sure (vouches_for_number); one sure digit other than a 1
-    keeps its word, so a number beside a word keeps its
-    doubtful digits too, and so does a crop filling much of the picture (is_dominant: what
-    the camera was pointed at). Then, of the readings left, the short words with a letter
-    turned down beside two abutting crops, however sure the rejecter is of those
-    (is_cut_word), and the short lines with one crop turned down (SHORT_LINE_CROPS)."""
+    keeps its word, so a number beside a word keeps its doubtful digits too, and so does a
+    crop filling much of the picture (is_dominant: what the camera was pointed at). Then, of
+    the readings left, the short words with a letter turned down beside two abutting crops,
+    however sure the rejecter is of those (is_cut_word), and the short lines with one crop
+    turned down (SHORT_LINE_CROPS)."""
     down = [is_turned_down(r) for r in readings]
     if sum(down) >= TEXT_TURNED_DOWN:
         first = readings

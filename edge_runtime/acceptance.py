@@ -189,20 +189,21 @@ def outside_text(readings, shape):
         first = readings
         readings = without_groups(first, shape, lambda group: is_text_line(first, group, down), line_and_words)
         down = [is_turned_down(r) for r in readings]
-    boxes = [r.box for r in readings]
-    down_letters = [d and is_letter_wide(box) for d, box in zip(down, boxes)]
     if not any(down):
         return readings  # the common frame: no word can be text, and no grouping is paid for
+    boxes = [r.box for r in readings]
+    down_letters = [d and is_letter_wide(box) for d, box in zip(down, boxes)]
     if any(down_letters) and any_cut_pair([box for box, d in zip(boxes, down) if not d]):
         readings = without_groups(readings, shape, lambda group: is_cut_word(boxes, group, down, down_letters),
                                   lines.words)
-    return without_short_text_lines(readings, shape)
+        down = [is_turned_down(r) for r in readings]
+    return without_short_text_lines(readings, shape, down)
 
 
-def without_short_text_lines(readings, shape):
-    """The readings less the lines of at most SHORT_LINE_CROPS crops, one turned down and
-    none that the rejecter is sure of (TEXT_SURE): a short word alone on its line."""
-    down = [is_turned_down(r) for r in readings]
+def without_short_text_lines(readings, shape, down):
+    """The readings less the lines of at most SHORT_LINE_CROPS crops, one turned down (`down`
+    flags them) and none that the rejecter is sure of (TEXT_SURE): a short word alone on its
+    line."""
     if not any(down):
         return readings
     return without_groups(readings, shape, lambda group: is_short_text_line(readings, group, down), whole_line)

@@ -144,8 +144,14 @@ WIDE_ZEROS = {(0, 316): "46200980416107157721179204253293", (3, 298): "960988747
 
 
 def test_a_wide_digit_the_rejecter_is_sure_of_is_not_cut_for_its_width():
+    assert_read_exactly(WIDE_ZEROS)
+
+
+def assert_read_exactly(pages):
+    """Each page of the harder set, {(seed, index): its number}, holds that number and is read
+    exactly ("" for a page without digits: it reads no digit)."""
     model = load_model(INT8_MODEL)
-    for (seed, index), number in WIDE_ZEROS.items():
+    for (seed, index), number in pages.items():
         page = harder_set_page(seed, index)
         assert "".join(page.lines) == number
         assert classify.read_number(classify.classify_image(model, page.image)) == number, (seed, index)
@@ -168,40 +174,28 @@ def test_a_letter_cut_into_two_digits_beside_a_letter_turned_down_is_no_digit():
 # acceptance.LONE_SCORE passed while the picture's other crops were turned away: a speck at a
 # ruled sheet's corner read as 6 at 0.68, a letter beside its word as 6 at 0.71, and a square
 # of squared paper's grid filling much of the photo as 4 at 0.73, doubted by the rejecter.
-DOUBTFUL_AMONG_JUNK = ((0, 403), (2, 126), (2, 213))
+DOUBTFUL_AMONG_JUNK = {(0, 403): "", (2, 126): "", (2, 213): ""}
 
 
 def test_a_doubtful_only_digit_among_crops_turned_away_is_no_digit():
-    model = load_model(INT8_MODEL)
-    for seed, index in DOUBTFUL_AMONG_JUNK:
-        page = harder_set_page(seed, index)
-        assert page.labels == []
-        assert classify.classify_image(model, page.image) == [], (seed, index)
+    assert_read_exactly(DOUBTFUL_AMONG_JUNK)
 
 
 # (seed, page) of the harder set where a short word alone on its line (acceptance.
 # SHORT_LINE_CROPS) passed as a digit: "pdh"'s "d" read as 0 beside its "p" turned down (seed
 # 0, no digits), and a stray 7 after a ruled page's "3853819" (seed 2).
-SHORT_WORDS = (((0, 328), ""), ((2, 150), "3853819"))
+SHORT_WORDS = {(0, 328): "", (2, 150): "3853819"}
 
 
 def test_a_short_word_alone_on_its_line_is_no_digit():
-    model = load_model(INT8_MODEL)
-    for (seed, index), number in SHORT_WORDS:
-        page = harder_set_page(seed, index)
-        assert "".join(page.lines) == number
-        assert classify.read_number(classify.classify_image(model, page.image)) == number, (seed, index)
+    assert_read_exactly(SHORT_WORDS)
 
 
-# Pages of the harder set (seed 2) without digits where a letter's stem, read as a 1 the
+# (seed, page) of the harder set without digits where a letter's stem, read as a 1 the
 # rejecter is sure of, kept its line of letters turned down from counting as text
 # (acceptance.vouches_for_number).
-SURE_STEMS = (272,)
+SURE_STEMS = {(2, 272): ""}
 
 
 def test_a_letter_stem_read_as_a_sure_1_does_not_keep_its_line_of_letters():
-    model = load_model(INT8_MODEL)
-    for index in SURE_STEMS:
-        page = harder_set_page(2, index)
-        assert page.labels == []
-        assert classify.classify_image(model, page.image) == [], index
+    assert_read_exactly(SURE_STEMS)

@@ -65,7 +65,7 @@ class FindOptions:
     min_aspect: float = 0.05           # narrower is a ruler-straight line (a page edge), not even a 1
     max_run_aspect: float = 6.0        # a run of touching digits wider than this is a line or a rule
     split_aspect: float = 0.9          # from here on a blob may be two touching digits
-    typical_aspect: float = 1.0        # width / height of a wide digit: a count guess without this hand's own
+    typical_aspect: float = 0.8        # width / height of a wide hand's digits: a count guess without this hand's own
     max_pieces: int = 6                # touching digits cut from one blob, at most
     max_fragments: int = 4             # ink pieces joined into one candidate; more is a speck cluster
     min_fill: float = 0.06             # ink pixels / box area; below is a thin frame or line art

@@ -19,6 +19,12 @@ def test_a_cut_must_raise_confidence_by_more_than_its_penalty():
     assert reading.hypothesis_score(whole, expected=2.0) < reading.hypothesis_score(halves, expected=2.0)
 
 
+def test_a_cut_into_nothing_but_1s_is_a_letters_stems():
+    one, seven = (fake_reading(label, 1.0, (0, 0, 8, 30), 1.0) for label in "17")
+    assert reading.are_stems([one, one]) and reading.are_stems([one, one, one, one])
+    assert not reading.are_stems([one]) and not reading.are_stems([one, seven])
+
+
 def test_the_rejecter_overrules_the_classifier_only_when_sure_of_every_piece():
     """A wrong cut of a run of touching digits leaves a piece holding parts of two, which the
     classifier may read confidently and the rejecter doubts; but letters cut apart also look
@@ -84,7 +90,9 @@ def test_touching_mnist_digits_are_cut_and_read_as_two():
     Measured: 13 of 60 right, 9 with the classifier's choice alone (no say for the rejecter,
     reading.vetted_choice); 16 with the later changes to the crops and candidates; 18 when a
     blob the classifier is sure of was cut whenever the rejecter doubted it or turned it down,
-    17 since one it turns down outright stays whole (an 8 touching a 6, at 0.0; reading.is_sure).
+    17 since one it turns down outright stays whole (an 8 touching a 6, at 0.0; reading.is_sure);
+    22 since a typical digit, with no free ones to measure it, is 0.8 wide, not 1.0
+    (reading.typical_aspect).
     These pairs overlap more than most handwriting (a 1 inside a 7's box), and the classifier
     is often as sure of the blob as one digit (an 8 for 8 and 6) as of its two halves: the
     known limit of cutting by confidence."""
@@ -136,9 +144,9 @@ def test_a_run_already_cut_is_cut_finer_when_every_finer_piece_is_sure():
 
 def test_runs_of_three_touching_digits_are_cut_into_three():
     """Runs of three test digits whose ink forms one blob, on a picture without free digits to
-    tell the writer's digit width (reading.typical_aspect's default). Measured: 7 of 60 read
-    exactly, 2 without cutting finer a run already cut (reading.finer_cut); 9 read three
-    digits, 3 without. They overlap more than most handwriting, as the pairs above."""
+    tell the writer's digit width (reading.typical_aspect's default). Measured: 9 of 60 read
+    exactly, 7 while that default was 1.0 wide, not 0.8, 2 before a run already cut was cut
+    finer (reading.finer_cut). They overlap more than most handwriting, as the pairs above."""
     images, labels = mnist_test_arrays()
     model = load_model(INT8_MODEL)
     rng = np.random.default_rng(3)

@@ -20,7 +20,7 @@ def test_wide_blobs_are_tried_as_several_digits_narrow_ones_as_one():
     assert touching.piece_counts((0, 0, 20, 30), options) == [1]
     # Two typical digits wide (too wide for one): 2 or 3, or up to 5 when packed as tightly as
     # touching digits may be.
-    assert touching.piece_counts((0, 0, 60, 30), options) == [2, 3, 4, 5]
+    assert touching.piece_counts((0, 0, 50, 30), options) == [2, 3, 4, 5]
     assert touching.piece_counts((0, 0, 60, 30), options, typical_aspect=0.5) == [3, 4, 5, 6]
     assert 1 in touching.piece_counts((0, 0, 33, 30), options)
 

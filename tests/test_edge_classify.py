@@ -313,7 +313,8 @@ def test_real_handwriting_written_close_is_read(tmp_path_factory, pitch, least_e
     rng = np.random.default_rng(0)
     model = load_model(INT8_MODEL)
     rows = [close_row(cells, rng, pitch) for _ in range(100)]
-    total = evaluate.score([(classify.read_number(classify.classify_image(model, page)), truth) for page, truth in rows])
+    total = evaluate.score([(classify.read_number(classify.classify_image(model, page)), truth)
+                            for page, truth in rows])
     print(f"rows at a pitch of {pitch}: {total}")
     assert total.exact >= least_exact and total.recall >= least_recall and total.precision >= 0.96
 

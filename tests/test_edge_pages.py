@@ -25,8 +25,8 @@ CLOSE_UPS = 40
 CLOSE_UPS_EXACT = 0.85
 TOUCHING = 40
 # Measured: 0.685 (0.665 while a typical digit without free ones was 1.0 wide, not 0.8,
-# reading.typical_aspect; 0.673, then 0.659 before a run already cut was cut finer when every finer piece is sure,
-# reading.finer_cut; 0.619 -> 0.625 when a blob the rejecter doubts came to be cut even when the
+# reading.typical_aspect; 0.673 when first measured, 0.659 before a run already cut was cut
+# finer when every finer piece is sure, reading.finer_cut; 0.619 -> 0.625 when a blob the rejecter doubts came to be cut even when the
 # classifier is sure of it, reading.is_sure); when the rejecter's say came in, 0.599 against 0.553 with the
 # classifier alone choosing cuts (reading.vetted_choice) and 0.526 when a cut could also win
 # with a piece too wide for one digit (then dropped).

@@ -185,6 +185,14 @@ def written_into(page, cell, x, y, size):
     spot[:] = (spot * (1.0 - ink) + 30.0 * ink).astype(np.uint8)
 
 
+def written_in_a_row(page, cells, rng, labels, left, top, size, step):
+    """digits.png's handwriting of `labels` (a cell of each drawn from `rng`) written into
+    `page`, `size` pixels square, the first at (left, top) and each `step` pixels right of the one
+    before."""
+    for index, label in enumerate(labels):
+        written_into(page, cells[label * 500 + int(rng.integers(500))], left + index * step, top, size)
+
+
 def photographed(page, rng):
     """The page a little soft and grainy, as a camera sees it."""
     return np.clip(cv2.GaussianBlur(page, (0, 0), 0.8) + rng.normal(0, 3, page.shape), 0, 255).astype(np.uint8)
@@ -264,8 +272,7 @@ def underlined_row(cells, rng, gap):
     count, size = int(rng.integers(3, 7)), int(rng.integers(40, 70))
     left, step = int(rng.integers(40, 600 - count * size)), int(0.85 * size)
     labels = rng.integers(0, 10, count)
-    for index, label in enumerate(labels):
-        written_into(page, cells[label * 500 + int(rng.integers(500))], left + index * step, 200, size)
+    written_in_a_row(page, cells, rng, labels, left, 200, size, step)
     rows, columns = np.nonzero(page < 200)  # any ink, its soft rim too
     low, thickness = int(rows.max()) + gap, int(rng.integers(2, 5))
     cv2.line(page, (int(columns.min()) - 10, low), (int(columns.max()) + 10, low + int(rng.integers(-3, 4))), 30, thickness)
@@ -296,8 +303,7 @@ def close_row(cells, rng, pitch):
     step = int(round(pitch * size))
     left, top = int(rng.integers(20, 620 - count * step - size)), int(rng.integers(40, 400 - size))
     labels = rng.integers(0, 10, count)
-    for index, label in enumerate(labels):
-        written_into(page, cells[label * 500 + int(rng.integers(500))], left + index * step, top, size)
+    written_in_a_row(page, cells, rng, labels, left, top, size, step)
     return photographed(page, rng), "".join(map(str, labels))
 
 
@@ -326,8 +332,7 @@ def row_of_small_digits(cells, shape, size=24):
     page = np.full(shape, 225, np.uint8)
     labels = rng.integers(0, 10, 6)
     left, top = shape[1] // 2 - 3 * size, shape[0] // 2 - size // 2
-    for index, label in enumerate(labels):
-        written_into(page, cells[label * 500 + int(rng.integers(500))], left + index * size, top, size)
+    written_in_a_row(page, cells, rng, labels, left, top, size, size)
     return photographed(page, rng), "".join(map(str, labels))
 
 

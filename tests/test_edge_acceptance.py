@@ -18,6 +18,25 @@ def test_a_doubtful_crop_is_kept_only_in_a_line_of_sure_digits_or_filling_the_pi
     assert acceptance.accept([doubtful_alone], (60, 1000)) == [doubtful_alone]  # 20 of 60 px tall
 
 
+def test_a_crop_read_surely_inside_a_long_number_is_kept_however_the_rejecter_doubts_it():
+    """An odd hand's 5 (a long flat roof over a short stem) read as 5 at 0.996 but 0.02 likely
+    one digit, between LONG_LINE sure digits: the number vouches for it. Not before or after
+    the number (a letter beside it), not beside fewer, not read less surely, and not when
+    much shorter than the line's digits."""
+    shape = (1000, 1000)
+    row = [fake_reading(str(i), 0.99, (20 + 30 * i, 100, 20, 30), 0.99) for i in range(acceptance.LONG_LINE + 1)]
+    odd = fake_reading("5", 0.996, row[1].box, 2 * reading.LENIENT_PROBABILITY)  # the second digit
+    number = row[:1] + row[2:]
+    assert acceptance.accept(number + [odd], shape) == number + [odd]
+    after = odd._replace(box=(20 + 30 * (acceptance.LONG_LINE + 1), 100, 20, 30))
+    assert acceptance.accept(number + [after], shape) == number
+    assert acceptance.accept(number[:-1] + [odd], shape) == number[:-1]
+    unsure = odd._replace(score=0.98)
+    assert acceptance.accept(number + [unsure], shape) == number
+    short = odd._replace(box=(53, 108, 14, 15))
+    assert acceptance.accept(number + [short], shape) == number
+
+
 def test_the_readings_kept_keep_their_order():
     """Kept in the order given, so the reading order groups the boxes that the rejecter's
     judgement grouped, and finds them grouped already."""

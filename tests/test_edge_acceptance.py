@@ -109,7 +109,9 @@ def test_a_short_word_with_a_letter_turned_down_beside_two_cut_pieces_is_text():
     rejecter, beside a "p" it turns down: text, in a word of up to CUT_WORD_CROPS crops. Not
     when the crop turned down is wider than a letter (a run of touching digits it could not
     cut), when the pieces stand a pixel apart (two digits) or share too few rows, when the
-    word is longer, or when the letter is a word of its own ("No 17")."""
+    word is longer, when the letter is a word of its own ("No 17"), or when the rejecter is
+    all but certain that a crop other than a 1 is one digit (CERTAIN): the pieces of a run of
+    touching digits cut apart abut too, beside a piece it turns down ("3178", its "31" one)."""
     one = fake_reading("1", 0.99, (100, 100, 10, 30), 0.6)
     seven = fake_reading("7", 0.99, (110, 101, 18, 30), 0.97)
     letter = fake_reading("0", 0.99, (132, 100, 22, 30), reading.LENIENT_PROBABILITY / 2)
@@ -128,6 +130,9 @@ def test_a_short_word_with_a_letter_turned_down_beside_two_cut_pieces_is_text():
     assert acceptance.accept([one, seven, letter], (90, 1000)) == [one, seven]  # filling the picture
     n, o = letter._replace(box=(20, 100, 22, 30)), fake_reading("0", 0.9, (46, 108, 20, 22), 0.5)
     assert acceptance.accept([n, o, one, seven], shape) == [o, one, seven]  # "No 17": N's own word
+    certain = seven._replace(digit_probability=0.996)
+    assert acceptance.accept([one, certain, letter], shape) == [one, certain]
+    assert acceptance.accept([one._replace(digit_probability=0.996), seven, letter], shape) == []  # a 1: a stem
 
 
 def test_the_cut_word_rule_judges_what_the_text_lines_leave():

@@ -24,8 +24,8 @@ FITS_LINE_HEIGHT = 1.25    # ...and as tall as its line's sure digits, give or t
 # (seed 3), recall 97.09 -> 97.13 % and 97.22 -> 97.30 %, precision 98.42 % the same and
 # 98.39 -> 98.38 %, seed 3 the same; their pages without digits, 400 pages of letters and 300
 # without digits the same; 120 pages of touching digits 0-0.4 points more recall, up to 0.2
-# less precision; the real photos as they are the same, in 6 of their 15 variants one or two
-# digits more (a noisy sensor 95.3 -> 96.0 % recall), overexposed's out of place.
+# less precision; the real photos as they are the same, in 6 of their 15 variants a digit or
+# two more read (a noisy sensor 95.3 -> 96.0 % recall), overexposed's in the wrong place.
 # Between, not beside: 300 rows of digits.png's handwriting with a letter before or after
 # the number read the same, but with any crop of the line 5 letters more (208 exact, not
 # 213); with 4 sure digits a letter page of seed 2 read two false digits more.
@@ -226,8 +226,7 @@ def outside_text(readings, shape):
     boxes = [r.box for r in readings]
     down_letters = [d and is_letter_wide(box) for d, box in zip(down, boxes)]
     if any(down_letters) and any_cut_pair([box for box, d in zip(boxes, down) if not d]):
-        cut = readings
-        readings = without_groups(readings, shape, lambda group: is_cut_word(cut, group, down, down_letters),
+        readings = without_groups(readings, shape, lambda group: is_cut_word(readings, group, down, down_letters),
                                   lines.words)
         down = [is_turned_down(r) for r in readings]
     return without_short_text_lines(readings, shape, down)

@@ -271,10 +271,11 @@ def is_text_line(readings, group, down):
             and not any(vouches_for_number(readings[i]) for i in group))
 
 
-def vouches_for_number(candidate):
-    """A crop the rejecter is sure of (TEXT_SURE) that is not a 1: a single stroke may be a
-    letter's stem however sure the rejecter is (see TEXT_SURE)."""
-    return candidate.digit_probability >= TEXT_SURE and candidate.label != "1"
+def vouches_for_number(candidate, level=TEXT_SURE):
+    """A crop the rejecter is sure of (`level`: TEXT_SURE, or CERTAIN for a cut word) that is
+    not a 1: a single stroke may be a letter's stem however sure the rejecter is (see
+    TEXT_SURE)."""
+    return candidate.digit_probability >= level and candidate.label != "1"
 
 
 def is_short_text_line(readings, group, down):
@@ -287,18 +288,13 @@ def is_short_text_line(readings, group, down):
 def is_cut_word(readings, group, down, down_letters):
     """At most CUT_WORD_CROPS crops, one turned down no wider than a letter (`down_letters`
     flags those) and two not turned down that abut (is_cut_pair), and none the rejecter is
-    all but certain is one digit (is_certain_digit)."""
+    all but certain is one digit (vouches_for_number at CERTAIN)."""
     if len(group) > CUT_WORD_CROPS or not any(down_letters[i] for i in group):
         return False  # a long line's words and the words without a letter stop here
     pieces = [readings[i].box for i in group if not down[i]]
     if not any(is_cut_pair(a, b) for a in pieces for b in pieces):
         return False
-    return not any(is_certain_digit(readings[i]) for i in group)
-
-
-def is_certain_digit(candidate):
-    """A crop other than a 1 that the rejecter is all but certain is one digit (CERTAIN)."""
-    return candidate.digit_probability >= CERTAIN and candidate.label != "1"
+    return not any(vouches_for_number(readings[i], CERTAIN) for i in group)
 
 
 def is_letter_wide(box):

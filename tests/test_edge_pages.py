@@ -14,7 +14,7 @@ from edge_runtime import benchmark, classify, evaluate, preprocess, synthetic, s
 PAGES = 150
 # Measured on this set: recall 0.948, precision 0.983, characters 0.940 (0.950, 0.983, 0.942
 # before a short word was kept when the rejecter is all but certain of one of its crops,
-# acceptance.is_certain_digit, one page of touching digits reading 5 digits fewer; 0.949,
+# acceptance.CERTAIN, one page of touching digits reading 5 digits fewer; 0.949,
 # 0.983, 0.941 before a sure crop inside a long number was kept whatever the rejecter says,
 # acceptance.is_inside_long_number; 0.945, 0.982, 0.936 with a typical digit 1.0 wide where
 # none is free to measure, reading.typical_aspect; when first measured 0.929, 0.979, 0.920:

@@ -33,6 +33,8 @@ def group_boxes(boxes, groups):
     """group_box of every group at once (lists of indices into `boxes`, none empty)."""
     if not groups:
         return np.zeros((0, boxes.shape[1]))
+    if all(len(members) == 1 for members in groups):  # each its own box (a clean row of digits)
+        return boxes[[members[0] for members in groups]]
     rows = boxes[np.concatenate(groups)]
     starts = np.cumsum([0] + [len(members) for members in groups[:-1]])
     x, y = np.minimum.reduceat(rows[:, X], starts), np.minimum.reduceat(rows[:, Y], starts)

@@ -12,6 +12,10 @@ def test_a_group_box_holds_its_members_and_sums_their_areas():
     assert blob_boxes.group_box(boxes, [0, 1]).tolist() == [10, 5, 50, 55, 680]
     assert blob_boxes.group_boxes(boxes, [[2], [1, 0]]).tolist() == [[0, 0, 5, 5, 25], [10, 5, 50, 55, 680]]
     assert blob_boxes.group_boxes(boxes, []).shape == (0, 5)
+    alone = blob_boxes.group_boxes(boxes, [[2], [0]])  # one blob each: their own rows, copied
+    assert alone.tolist() == [[0, 0, 5, 5, 25], [10, 20, 30, 40, 600]]
+    alone[0, 0] = 99
+    assert boxes[2, 0] == 0
 
 
 def test_one_box_or_many_against_the_picture():

@@ -129,3 +129,25 @@ def test_halves_of_a_big_digit_pair_up_across_bands_set_by_smaller_blobs():
     top, bottom, blob = (100, 80, 30, 5, 150), (100, 180, 30, 5, 150), (400, 0, 20, 59, 1180)
     groups = merging.merge_pieces(boxes_of([blob, top, bottom]), 0, digit_height=70.0)
     assert [[int(i) for i in g] for g in groups] == [[0], [1, 2]]
+
+
+def test_a_row_whose_boxes_do_not_overlap_in_x_is_told_apart_cheaply_and_groups_the_same():
+    """merge_pieces skips the pair tests when no two boxes overlap in x (a clean row of
+    digits): its groups are still the reference's, and overlap_in_x tells touching boxes
+    (no overlap) from boxes sharing one column, in any order."""
+    assert not merging.overlap_in_x(boxes_of([(0, 0, 10, 20, 200), (10, 0, 10, 20, 200)]))
+    assert merging.overlap_in_x(boxes_of([(0, 0, 11, 20, 220), (10, 0, 10, 20, 200)]))
+    assert merging.overlap_in_x(boxes_of([(60, 0, 10, 20, 200), (0, 0, 100, 5, 500), (30, 40, 5, 20, 100)]))
+    assert not merging.overlap_in_x(boxes_of([(60, 0, 10, 20, 200), (0, 0, 10, 20, 200), (30, 40, 5, 20, 100)]))
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        count = 12
+        w, h = rng.integers(1, 30, count), rng.integers(1, 60, count)
+        left = np.cumsum(w + rng.integers(0, 4, count)) - w  # side by side, some touching
+        order = rng.permutation(count)
+        rows = np.column_stack([left, rng.integers(0, 50, count), w, h, w * h])[order]
+        boxes = boxes_of(rows)
+        assert not merging.overlap_in_x(boxes)
+        for min_side, digit_height in [(0, 0.0), (7, 0.0), (7, 30.0)]:
+            grouped = [[int(i) for i in g] for g in merging.merge_pieces(boxes, min_side, digit_height)]
+            assert grouped == merged_by_comparing_every_pair(boxes, min_side, digit_height)

@@ -111,16 +111,31 @@ def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
 
     Each unclaimed component at least `min_anchor_side` long, largest first, claims the
     smaller unclaimed ones it should merge with; smaller pieces left unclaimed are specks and
-    dropped. Which pairs could merge is worked out for all components at once, over the pairs
-    whose x-ranges can overlap and whose tops lie near enough (candidate_pairs): comparing
-    every pair, one at a time, took 20 s on a frame strewn with specks.
+    dropped. Which pairs could merge is worked out for all components at once (claims), and
+    not at all when no two overlap in x (overlap_in_x).
     """
     order = np.argsort(-boxes[:, AREA], kind="stable")
     anchors = np.flatnonzero(np.maximum(boxes[:, W], boxes[:, H]) >= min_anchor_side)
+    claimed = claims(boxes, anchors, order, digit_height) if overlap_in_x(boxes) else {}
     is_anchor = np.zeros(len(boxes), dtype=bool)
     is_anchor[anchors] = True
-    if not overlap_in_x(boxes):  # a clean row of digits: no piece can join another (mergeable)
-        return [[anchor] for anchor in order[is_anchor[order]].tolist()]
+    owner = [-1] * len(boxes)
+    groups = []
+    for anchor in order[is_anchor[order]].tolist():
+        if owner[anchor] >= 0:
+            continue
+        members = [anchor] + [p for p in claimed.get(anchor, ()) if owner[p] < 0]
+        for member in members:
+            owner[member] = anchor
+        groups.append(members)
+    return groups
+
+
+def claims(boxes, anchors, order, digit_height=0.0):
+    """{anchor: the smaller pieces it may merge with, left to right} (`order`: the components,
+    largest first), over the pairs whose x-ranges can overlap and whose tops lie near enough
+    (candidate_pairs): comparing every pair, one at a time, took 20 s on a frame strewn with
+    specks."""
     rank = np.empty(len(boxes), dtype=np.int64)
     rank[order] = np.arange(len(boxes))
     # No pair stays one digit tall with tops further apart than this (one_digit_tall).
@@ -133,26 +148,17 @@ def merge_pieces(boxes, min_anchor_side=0, digit_height=0.0):
     anchor_of, piece = anchor_of[near], piece[near]
     keep = mergeable(boxes[anchor_of], boxes[piece], digit_height)
     left_to_right = np.lexsort((piece[keep], boxes[piece[keep], X], anchor_of[keep]))  # each anchor's pieces
-    claims = {}
+    claimed = {}
     for a, p in zip(anchor_of[keep][left_to_right].tolist(), piece[keep][left_to_right].tolist()):
-        claims.setdefault(a, []).append(p)
-    owner = [-1] * len(boxes)
-    groups = []
-    for anchor in order[is_anchor[order]].tolist():
-        if owner[anchor] >= 0:
-            continue
-        members = [anchor] + [p for p in claims.get(anchor, ()) if owner[p] < 0]
-        for member in members:
-            owner[member] = anchor
-        groups.append(members)
-    return groups
+        claimed.setdefault(a, []).append(p)
+    return claimed
 
 
 def overlap_in_x(boxes):
     """Whether the column ranges of some two boxes overlap: a piece joins an anchor only where
-    they do (mergeable), and in a frame holding one clean row of digits none do, which
-    merge_pieces then tells in a quarter of the time. Sorted by their left edges, two boxes
-    overlap only if some box overlaps the next one."""
+    they do (mergeable), and in a frame holding one clean row of digits none do: merge_pieces
+    then takes a quarter of the time. Sorted by their left edges, two boxes overlap only if
+    some box overlaps the next one."""
     by_x = np.argsort(boxes[:, X], kind="stable")
     left = boxes[by_x, X]
     return bool(np.any(left[:-1] + boxes[by_x[:-1], W] > left[1:]))
